@@ -1,0 +1,63 @@
+# Opora: two commands for people (`make run`, `make test`); the rest are steps they share.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+export FLASK_APP := wsgi.py
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test install db seed test-sqlite test-browser test-postgres check bench clean
+
+install: $(VENV)/.installed static/vendor/.installed app/translations/en/LC_MESSAGES/messages.mo
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import flask, flask_sqlalchemy, pandas, playwright"
+	touch $@
+
+node_modules/.package-lock.json: package-lock.json package.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Front-end packages are copied from npm into static/vendor: no CDN at run time.
+static/vendor/.installed: node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
+	touch $@
+
+app/translations/en/LC_MESSAGES/messages.mo: app/translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -d app/translations
+
+db: install
+	$(FLASK) db upgrade
+
+seed: db
+	$(FLASK) seed-demo
+
+run: seed
+	@$(FLASK) demo-logins
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+check: install
+	OPORA_DB_CHECK=1 $(FLASK) --app wsgi.py db check
+
+test-sqlite: install
+	$(PY) -m pytest -q -m "not browser and not postgres" tests
+
+test-browser: install
+	$(PY) -m pytest -q -m browser tests
+
+# The same suite against a throwaway PostgreSQL server that the script starts and stops.
+test-postgres: install
+	$(PY) tests/run_postgres.py -q -m "not browser" tests
+
+test: install check test-sqlite test-browser test-postgres
+
+bench: seed
+	$(PY) bench/programme_page.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance/*.db

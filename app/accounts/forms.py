@@ -1,0 +1,57 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from .models import ROLES
+
+ROLE_LABELS = {
+    "admin": _l("Руководитель / координатор УО"),
+    "curator": _l("Специалист-куратор"),
+    "tutor": _l("Школа-тьютор"),
+    "school": _l("Команда школы"),
+    "observer": _l("Региональный эксперт (наблюдатель)"),
+}
+
+PASSWORD_RULES = _l("Не короче 10 символов, буквы и цифры.")
+
+
+def strong_password(form, field):
+    value = field.data or ""
+    if len(value) < 10 or not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        raise ValidationError(_l("Пароль должен быть не короче 10 символов и содержать буквы и цифры."))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Электронная почта"), validators=[DataRequired(_l("Введите электронную почту.")), Length(max=254)])
+    password = PasswordField(_l("Пароль"), validators=[DataRequired(_l("Введите пароль.")), Length(max=200)])
+    remember = BooleanField(_l("Запомнить меня"))
+    next = HiddenField()
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Текущий пароль"), validators=[DataRequired(_l("Введите текущий пароль.")), Length(max=200)])
+    new = PasswordField(_l("Новый пароль"), validators=[DataRequired(_l("Введите новый пароль.")), Length(max=200), strong_password],
+                        description=PASSWORD_RULES)
+    repeat = PasswordField(_l("Повторите новый пароль"),
+                           validators=[DataRequired(_l("Повторите пароль.")), EqualTo("new", _l("Пароли не совпадают."))])
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Электронная почта"), validators=[DataRequired(_l("Введите электронную почту.")),
+                                                            Email(_l("Неверный адрес электронной почты.")), Length(max=254)])
+    full_name = StringField(_l("ФИО"), validators=[DataRequired(_l("Введите ФИО.")), Length(max=200)])
+    position = StringField(_l("Должность"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Роль"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    organisation_id = SelectField(_l("Организация"), coerce=int, validate_choice=True)
+    version = HiddenField()
+
+
+class NewUserForm(UserForm):
+    password = PasswordField(_l("Пароль"), validators=[DataRequired(_l("Введите пароль.")), Length(max=200), strong_password],
+                             description=PASSWORD_RULES)
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("Новый пароль"), validators=[DataRequired(_l("Введите пароль.")), Length(max=200), strong_password],
+                             description=PASSWORD_RULES)

@@ -1,0 +1,1 @@
+"""History of every object: who changed what, before and after; also the change feed."""

@@ -1,0 +1,53 @@
+"""Recording history. Callers record inside their transaction, so a change and its
+history commit or roll back together."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import inspect
+
+from ..extensions import db
+from .models import ActivityEvent
+
+
+def _plain(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "id") and hasattr(value, "__table__"):
+        return str(value)
+    return value
+
+
+def snapshot(obj, fields):
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def diff(before, after):
+    """Fields whose value changed, as {field: [before, after]}."""
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+def record(actor, obj, action, changes=None, summary="", scope=None, municipality_id=None):
+    event = ActivityEvent(
+        municipality_id=municipality_id or obj.municipality_id,
+        actor_id=getattr(actor, "id", None),
+        object_type=inspect(obj).mapper.class_.__name__.lower(),
+        object_id=obj.id,
+        scope=scope,
+        action=action,
+        summary=summary[:300],
+        changes=changes or {},
+    )
+    db.session.add(event)
+    return event
+
+
+def history_of(obj, limit=100):
+    object_type = inspect(obj).mapper.class_.__name__.lower()
+    return db.session.scalars(
+        db.select(ActivityEvent)
+        .where(ActivityEvent.object_type == object_type, ActivityEvent.object_id == obj.id)
+        .order_by(ActivityEvent.id.desc())
+        .limit(limit)
+    ).all()

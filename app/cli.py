@@ -1,0 +1,68 @@
+"""Operator commands: `flask create-user`, `flask seed-demo`, `flask demo-logins`."""
+import click
+from sqlalchemy import func
+
+from .extensions import db
+
+
+def init_app(app):
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Load the demo municipality (idempotent: a second run changes nothing)."""
+        from .demo.seed import seed_demo
+
+        m = seed_demo()
+        click.echo(f"Демо-данные загружены: {m.name}.")
+
+    @app.cli.command("demo-logins")
+    def demo_logins_command():
+        """Print the demo logins."""
+        from .demo.seed import DEMO_LOGINS, DEMO_PASSWORD
+
+        click.echo("\nOpora: http://127.0.0.1:5000 — демо-входы (пароль у всех: %s)" % DEMO_PASSWORD)
+        for email, role, who in DEMO_LOGINS:
+            click.echo(f"  {email:<22} {role:<9} {who}")
+        click.echo("")
+
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--name", "full_name", required=True, help="ФИО")
+    @click.option("--role", type=click.Choice(["admin", "curator", "tutor", "school", "observer"]), required=True)
+    @click.option("--municipality", "municipality_code", required=True, help="Код муниципалитета")
+    @click.option("--organisation", "organisation_name", default="", help="Краткое название организации")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    def create_user_command(email, full_name, role, municipality_code, organisation_name, password):
+        """Create a user (an operator's way to add the first administrator)."""
+        from .accounts.models import User
+        from .orgs.models import Municipality, Organisation
+
+        m = db.session.scalar(db.select(Municipality).where(Municipality.code == municipality_code))
+        if m is None:
+            raise click.ClickException(f"Муниципалитет с кодом «{municipality_code}» не найден.")
+        if db.session.scalar(db.select(User.id).where(func.lower(User.email) == email.lower())):
+            raise click.ClickException(f"Пользователь {email} уже есть.")
+        org = None
+        if organisation_name:
+            org = db.session.scalar(db.select(Organisation).where(
+                Organisation.municipality_id == m.id, Organisation.short_name == organisation_name))
+            if org is None:
+                raise click.ClickException(f"Организация «{organisation_name}» не найдена.")
+        if role in ("school", "tutor") and (org is None or not org.is_school):
+            raise click.ClickException("Для ролей school и tutor укажите школу (--organisation).")
+        if len(password) < 10 or password.isdigit() or password.isalpha():
+            raise click.ClickException("Пароль: не короче 10 символов, буквы и цифры.")
+        user = User(email=email.lower(), full_name=full_name, role=role, municipality_id=m.id,
+                    organisation_id=org.id if org else None)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"Создан пользователь {user.email} ({role}).")
+
+    @app.cli.command("municipalities")
+    def municipalities_command():
+        """List municipality codes."""
+        from .orgs.models import Municipality
+
+        for m in db.session.scalars(db.select(Municipality).order_by(Municipality.code)):
+            click.echo(f"{m.code}\t{m.name}")
+

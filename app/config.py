@@ -1,0 +1,54 @@
+"""Configuration: defaults for development, overridden by environment variables."""
+import os
+import secrets
+from datetime import timedelta
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def load(app):
+    """Fill app.config from defaults and the environment (OPORA_* and DATABASE_URL)."""
+    instance = app.instance_path
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        # Development only: a key kept in instance/ so sessions survive restarts.
+        key_file = os.path.join(instance, "secret_key")
+        if not os.path.exists(key_file):
+            os.makedirs(instance, exist_ok=True)
+            with open(key_file, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        with open(key_file) as fh:
+            secret = fh.read().strip()
+    database_url = os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance, "opora.db")
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    app.config.update(
+        SECRET_KEY=secret,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=_bool("OPORA_SECURE_COOKIES"),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=_bool("OPORA_SECURE_COOKIES"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=int(os.environ.get("OPORA_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="ru",
+        BABEL_DEFAULT_TIMEZONE=os.environ.get("OPORA_TIMEZONE", "Asia/Krasnoyarsk"),
+        BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),
+        LANGUAGES=("ru", "en"),
+        LOGIN_MAX_FAILURES=int(os.environ.get("OPORA_LOGIN_MAX_FAILURES", "5")),
+        LOGIN_WINDOW_MINUTES=int(os.environ.get("OPORA_LOGIN_WINDOW_MINUTES", "15")),
+        UPLOAD_FOLDER=os.environ.get("OPORA_UPLOAD_FOLDER", os.path.join(instance, "uploads")),
+        LIVE_POLL_SECONDS=int(os.environ.get("OPORA_LIVE_POLL_SECONDS", "2")),
+        PRESENCE_SECONDS=int(os.environ.get("OPORA_PRESENCE_SECONDS", "15")),
+    )

@@ -1,0 +1,37 @@
+"""Saving an edit to a versioned row: one path for every area.
+
+The user's form carries the version they started from. If the row moved on, the
+save is refused with a Conflict (the route answers 409 with theirs and mine); else
+the change and its history commit together.
+"""
+from .activity.services import diff, record, snapshot
+from .extensions import db
+from .versioning import Conflict, check_version, commit_or_conflict
+
+
+def save_changes(actor, obj, data, submitted_version, *, scope=None, summary=""):
+    """Apply `data` ({field: value}) to `obj`; returns the recorded changes (may be empty)."""
+    fields = tuple(data)
+    check_version(obj, submitted_version, mine=data)
+    before = snapshot(obj, fields)
+    for name, value in data.items():
+        setattr(obj, name, value)
+    changes = diff(before, snapshot(obj, fields))
+    if not changes:
+        return {}
+    db.session.flush()
+    record(actor, obj, "update", changes, summary=summary or str(obj), scope=scope)
+    commit_or_conflict(obj, mine=data)
+    return changes
+
+
+def create(actor, obj, fields, *, scope=None, summary=""):
+    db.session.add(obj)
+    db.session.flush()
+    record(actor, obj, "create", {f: [None, v] for f, v in snapshot(obj, fields).items()},
+           summary=summary or str(obj), scope=scope)
+    db.session.commit()
+    return obj
+
+
+__all__ = ["Conflict", "create", "save_changes"]

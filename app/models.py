@@ -1,0 +1,4 @@
+"""Imports every area's models, so SQLAlchemy and Alembic see the whole schema."""
+from .accounts.models import LoginAttempt, User  # noqa: F401
+from .activity.models import ActivityEvent  # noqa: F401
+from .orgs.models import ContextFactor, ContextValue, Municipality, Organisation, Partnership  # noqa: F401

@@ -1,0 +1,55 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+KIND_LABELS = {
+    "department": _l("Управление образования"),
+    "method_centre": _l("Методический центр"),
+    "school": _l("Школа"),
+}
+
+
+class OrganisationRowForm(FlaskForm):
+    """The fields edited inline in the list."""
+
+    short_name = StringField(_l("Краткое название"), validators=[DataRequired(_l("Введите краткое название.")), Length(max=120)])
+    director = StringField(_l("Руководитель"), validators=[Optional(), Length(max=200)])
+    is_low_results = BooleanField(_l("ШНОР"))
+    is_unfavourable = BooleanField(_l("ШНСУ"))
+    version = HiddenField()
+
+
+class OrganisationForm(OrganisationRowForm):
+    kind = SelectField(_l("Тип"), choices=list(KIND_LABELS.items()))
+    name = StringField(_l("Полное название"), validators=[DataRequired(_l("Введите полное название.")), Length(max=300)])
+    address = StringField(_l("Адрес"), validators=[Optional(), Length(max=300)])
+    students = IntegerField(_l("Число обучающихся"), validators=[Optional(), NumberRange(0, 10000, _l("От 0 до 10 000."))])
+    is_archived = BooleanField(_l("В архиве"))
+
+
+class PartnershipForm(FlaskForm):
+    school_id = SelectField(_l("Сопровождаемая школа (ШНОР)"), coerce=int)
+    tutor_school_id = SelectField(_l("Школа-тьютор"), coerce=int)
+    curator_id = SelectField(_l("Специалист-куратор"), coerce=int)
+    start_year = IntegerField(_l("Первый учебный год начинается в"),
+                              validators=[DataRequired(_l("Укажите год.")), NumberRange(2015, 2040, _l("Год от 2015 до 2040."))])
+    agreement_number = StringField(_l("Номер сетевого договора"), validators=[Optional(), Length(max=60)])
+    agreement_date = DateField(_l("Дата сетевого договора"), validators=[Optional()])
+    note = TextAreaField(_l("Примечание"), validators=[Optional(), Length(max=2000)])
+    is_active = BooleanField(_l("Действует"), default=True)
+    version = HiddenField()
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if ok and self.school_id.data == self.tutor_school_id.data:
+            self.tutor_school_id.errors.append(_l("Школа не может сопровождать сама себя."))
+            ok = False
+        return ok
+
+
+class PartnershipRowForm(FlaskForm):
+    curator_id = SelectField(_l("Специалист-куратор"), coerce=int)
+    agreement_number = StringField(_l("Номер договора"), validators=[Optional(), Length(max=60)])
+    agreement_date = DateField(_l("Дата договора"), validators=[Optional()])
+    version = HiddenField()

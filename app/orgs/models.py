@@ -1,0 +1,100 @@
+"""Municipalities (tenants), organisations, their context profile and partnerships."""
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from ..versioning import Versioned
+
+ORG_KINDS = ("department", "method_centre", "school")
+
+
+class Municipality(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(200), default="")
+
+    @property
+    def municipality_id(self):
+        return self.id
+
+    def __str__(self):
+        return self.name
+
+
+class Organisation(Versioned, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(300))
+    short_name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    director: Mapped[str] = mapped_column(String(200), default="")
+    students: Mapped[int | None]
+    is_low_results: Mapped[bool] = mapped_column(default=False)
+    is_unfavourable: Mapped[bool] = mapped_column(default=False)
+    is_archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    municipality = relationship(Municipality)
+
+    @property
+    def is_school(self):
+        return self.kind == "school"
+
+    def __str__(self):
+        return self.short_name
+
+
+class ContextFactor(db.Model):
+    """A social factor of seed 002, appendix 1, and the direction of its influence."""
+
+    __table_args__ = (UniqueConstraint("municipality_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(300))
+    direction: Mapped[str] = mapped_column(String(10))  # "negative" | "positive"
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class ContextValue(db.Model):
+    """A school's share (percent) for one context factor."""
+
+    __table_args__ = (UniqueConstraint("organisation_id", "factor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    factor_id: Mapped[int] = mapped_column(ForeignKey("context_factor.id"))
+    share: Mapped[float | None]
+
+    factor = relationship(ContextFactor, lazy="joined")
+
+
+class Partnership(Versioned, db.Model):
+    """Сопровождение: a supported school, its tutor school and curator, for academic years."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    tutor_school_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    curator_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    start_year: Mapped[int]
+    end_year: Mapped[int]
+    agreement_number: Mapped[str] = mapped_column(String(60), default="")
+    agreement_date: Mapped[date | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    school = relationship(Organisation, foreign_keys=[school_id])
+    tutor_school = relationship(Organisation, foreign_keys=[tutor_school_id])
+    curator = relationship("User", foreign_keys=[curator_id])
+
+    @property
+    def years_label(self):
+        return f"{self.start_year}/{self.start_year + 1}–{self.end_year - 1}/{self.end_year}"

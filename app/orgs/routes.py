@@ -1,0 +1,209 @@
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import FloatField
+from wtforms.validators import NumberRange, Optional
+
+from .. import policy
+from ..activity.services import history_of
+from ..editing import Conflict, create, save_changes
+from ..htmx import render
+from ..orgs.models import ORG_KINDS
+from . import bp, services
+from .forms import (KIND_LABELS, OrganisationForm, OrganisationRowForm, PartnershipForm, PartnershipRowForm)
+from .models import Organisation, Partnership
+
+LIST = "orgs/organisations.html"
+
+
+def _fields(form, names):
+    return {name: getattr(form, name).data for name in names}
+
+
+# --- Organisations -----------------------------------------------------------------
+
+@bp.get("/orgs")
+def organisations():
+    policy.require("view")
+    q = request.args.get("q", "")[:100]
+    kind = request.args.get("kind", "")
+    kind = kind if kind in ORG_KINDS else ""
+    flag = request.args.get("flag", "")
+    orgs = services.search_organisations(q, kind, flag)
+    return render(LIST, block="results", orgs=orgs, q=q, kind=kind, flag=flag, kinds=KIND_LABELS)
+
+
+@bp.route("/orgs/new", methods=["GET", "POST"])
+def new_organisation():
+    policy.require("manage")
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        org = Organisation(municipality_id=current_user.municipality_id, **_fields(form, services.ORG_FIELDS))
+        create(current_user, org, services.ORG_FIELDS)
+        flash(_("Организация «%(name)s» создана.", name=org.short_name), "success")
+        return redirect(url_for("orgs.organisation", org_id=org.id))
+    return render("orgs/organisation_form.html", form=form, org=None, status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/orgs/<int:org_id>")
+def organisation(org_id):
+    org = policy.load(Organisation, org_id, "view")
+    return render("orgs/organisation.html", org=org, profile=services.context_profile(org),
+                  partnerships=services.partnerships_of(org), history=history_of(org, 30), kinds=KIND_LABELS)
+
+
+@bp.route("/orgs/<int:org_id>/edit", methods=["GET", "POST"])
+def edit_organisation(org_id):
+    org = policy.load(Organisation, org_id, "edit")
+    form = OrganisationForm(obj=org)
+    if request.method == "GET":
+        form.version.data = org.version
+    if form.validate_on_submit():
+        try:
+            save_changes(current_user, org, _fields(form, services.ORG_FIELDS), form.version.data)
+        except Conflict as exc:
+            return render("orgs/organisation_form.html", form=form, org=org, conflict=exc, status=409)
+        flash(_("Изменения сохранены."), "success")
+        return redirect(url_for("orgs.organisation", org_id=org.id))
+    return render("orgs/organisation_form.html", form=form, org=org, status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/orgs/<int:org_id>/row")
+def organisation_row(org_id):
+    org = policy.load(Organisation, org_id, "view")
+    return render(LIST, block="row", org=org, kinds=KIND_LABELS)
+
+
+@bp.get("/orgs/<int:org_id>/row/edit")
+def organisation_row_form(org_id):
+    org = policy.load(Organisation, org_id, "edit")
+    form = OrganisationRowForm(obj=org)
+    form.version.data = org.version
+    return render(LIST, block="row_form", org=org, form=form, kinds=KIND_LABELS)
+
+
+@bp.post("/orgs/<int:org_id>/row")
+def save_organisation_row(org_id):
+    org = policy.load(Organisation, org_id, "edit")
+    form = OrganisationRowForm()
+    if not form.validate_on_submit():
+        return render(LIST, block="row_form", org=org, form=form, kinds=KIND_LABELS, status=422)
+    try:
+        save_changes(current_user, org, _fields(form, services.ROW_FIELDS), form.version.data)
+    except Conflict as exc:
+        form.version.data = exc.current.version  # "apply mine" re-submits over the current version
+        return render(LIST, block="row_form", org=exc.current, form=form, conflict=exc, kinds=KIND_LABELS, status=409)
+    return render(LIST, block="row", org=org, kinds=KIND_LABELS)
+
+
+@bp.route("/orgs/<int:org_id>/context", methods=["GET", "POST"])
+def context_profile(org_id):
+    org = policy.load(Organisation, org_id, "edit")
+    profile = services.context_profile(org)
+
+    class ContextForm(FlaskForm):  # one field per factor of the municipality's catalogue
+        pass
+
+    for factor, share in profile:
+        setattr(ContextForm, f"f{factor.id}", FloatField(
+            factor.name, default=share,
+            validators=[Optional(), NumberRange(0, 100, _("Доля — от 0 до 100 %."))]))
+    form = ContextForm()
+    if form.validate_on_submit():
+        shares = {factor.id: form[f"f{factor.id}"].data for factor, _share in profile}
+        services.save_context_profile(current_user, org, shares)
+        flash(_("Контекстный профиль сохранён."), "success")
+        return redirect(url_for("orgs.organisation", org_id=org.id))
+    return render("orgs/context_form.html", org=org, form=form, profile=profile,
+                  status=422 if request.method == "POST" else 200)
+
+
+# --- Partnerships ------------------------------------------------------------------
+
+def _partnership_choices(form):
+    schools = services.schools(current_user.municipality_id)
+    form.school_id.choices = [(s.id, s.short_name) for s in schools]
+    form.tutor_school_id.choices = [(s.id, s.short_name) for s in schools]
+    form.curator_id.choices = [(u.id, u.full_name) for u in services.curators(current_user.municipality_id)]
+
+
+def _partnership_data(form):
+    data = _fields(form, services.PARTNERSHIP_FIELDS[:4] + services.PARTNERSHIP_FIELDS[5:])
+    data["end_year"] = form.start_year.data + 2
+    return data
+
+
+@bp.get("/partnerships")
+def partnerships():
+    policy.require("view")
+    q = request.args.get("q", "")[:100]
+    return render("orgs/partnerships.html", block="results", partnerships=services.list_partnerships(q), q=q)
+
+
+@bp.route("/partnerships/new", methods=["GET", "POST"])
+def new_partnership():
+    policy.require("manage")
+    form = PartnershipForm()
+    _partnership_choices(form)
+    if request.method == "GET" and request.args.get("school", "").isdigit():
+        form.school_id.data = int(request.args["school"])
+    if form.validate_on_submit():
+        item = Partnership(municipality_id=current_user.municipality_id, **_partnership_data(form))
+        create(current_user, item, services.PARTNERSHIP_FIELDS)
+        flash(_("Сопровождение создано."), "success")
+        return redirect(url_for("orgs.partnership", partnership_id=item.id))
+    return render("orgs/partnership_form.html", form=form, item=None, status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/partnerships/<int:partnership_id>")
+def partnership(partnership_id):
+    item = policy.load(Partnership, partnership_id, "view")
+    return render("orgs/partnership.html", item=item, history=history_of(item, 30))
+
+
+@bp.route("/partnerships/<int:partnership_id>/edit", methods=["GET", "POST"])
+def edit_partnership(partnership_id):
+    item = policy.load(Partnership, partnership_id, "edit")
+    form = PartnershipForm(obj=item)
+    _partnership_choices(form)
+    if request.method == "GET":
+        form.version.data = item.version
+    if form.validate_on_submit():
+        try:
+            save_changes(current_user, item, _partnership_data(form), form.version.data)
+        except Conflict as exc:
+            return render("orgs/partnership_form.html", form=form, item=item, conflict=exc, status=409)
+        flash(_("Изменения сохранены."), "success")
+        return redirect(url_for("orgs.partnership", partnership_id=item.id))
+    return render("orgs/partnership_form.html", form=form, item=item, status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/partnerships/<int:partnership_id>/row")
+def partnership_row(partnership_id):
+    item = policy.load(Partnership, partnership_id, "view")
+    return render("orgs/partnerships.html", block="row", item=item)
+
+
+@bp.get("/partnerships/<int:partnership_id>/row/edit")
+def partnership_row_form(partnership_id):
+    item = policy.load(Partnership, partnership_id, "edit")
+    form = PartnershipRowForm(obj=item)
+    form.curator_id.choices = [(u.id, u.full_name) for u in services.curators(current_user.municipality_id)]
+    form.version.data = item.version
+    return render("orgs/partnerships.html", block="row_form", item=item, form=form)
+
+
+@bp.post("/partnerships/<int:partnership_id>/row")
+def save_partnership_row(partnership_id):
+    item = policy.load(Partnership, partnership_id, "edit")
+    form = PartnershipRowForm()
+    form.curator_id.choices = [(u.id, u.full_name) for u in services.curators(current_user.municipality_id)]
+    if not form.validate_on_submit():
+        return render("orgs/partnerships.html", block="row_form", item=item, form=form, status=422)
+    try:
+        save_changes(current_user, item, _fields(form, services.PARTNERSHIP_ROW_FIELDS), form.version.data)
+    except Conflict as exc:
+        form.version.data = exc.current.version
+        return render("orgs/partnerships.html", block="row_form", item=exc.current, form=form, conflict=exc, status=409)
+    return render("orgs/partnerships.html", block="row", item=item)

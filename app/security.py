@@ -1,0 +1,57 @@
+"""Login wiring and security headers."""
+from flask import jsonify, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .extensions import db, login_manager
+from .htmx import hx_redirect
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
+
+
+def init_app(app):
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Войдите в систему, чтобы продолжить.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(session_token):
+        from .accounts.models import User
+
+        return db.session.scalar(db.select(User).where(User.session_token == session_token))
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        login_url = url_for("accounts.login", next=request.full_path if request.method == "GET" else None)
+        if request.headers.get("HX-Request") == "true":
+            # An htmx request that lost its session: send the whole page to the login form.
+            resp = jsonify(error="unauthorized")
+            resp.status_code = 401
+            return hx_redirect(resp, url_for("accounts.login"))
+        return redirect(login_url)
+
+    @app.before_request
+    def require_login():
+        """Every page needs a signed-in user, but the few that are public by design."""
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    @app.after_request
+    def headers(resp):
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static":
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+
+PUBLIC_ENDPOINTS = {"static", "accounts.login", "core.healthz", "core.set_language"}
