@@ -23,6 +23,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # SQLite's lower() folds ASCII only; searches in Russian need Unicode case folding,
+        # as PostgreSQL does it.
+        dbapi_connection.create_function("lower", 1, lambda v: v.lower() if isinstance(v, str) else v,
+                                         deterministic=True)
 
 
 def create_app(test_config=None):

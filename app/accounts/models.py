@@ -1,6 +1,7 @@
 import secrets
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,7 +41,8 @@ class User(UserMixin, Versioned, db.Model):
         return self.session_token
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        # The method is configurable so tests can hash fast; production keeps the strong default.
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
         self.rotate_session()
 
     def check_password(self, password):

@@ -108,7 +108,7 @@ def context_profile(org_id):
     for factor, share in profile:
         setattr(ContextForm, f"f{factor.id}", FloatField(
             factor.name, default=share,
-            validators=[Optional(), NumberRange(0, 100, _("Доля — от 0 до 100 %."))]))
+            validators=[Optional(), NumberRange(0, 100, _("Доля — от 0 до 100 %%."))]))
     form = ContextForm()
     if form.validate_on_submit():
         shares = {factor.id: form[f"f{factor.id}"].data for factor, _share in profile}

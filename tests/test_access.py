@@ -1,0 +1,139 @@
+"""Every URL rule × every role × own and foreign objects.
+
+A new route fails here until it is added to ACCESS (who may open it) and its URL
+parameters to PARAMS (own and foreign ids): no route can skip the policy check.
+"""
+import pytest
+
+from conftest import database_fingerprint
+
+ROLES = ("admin", "curator", "tutor", "school", "observer")
+ALL = set(ROLES)
+ADMIN = {"admin"}
+
+# endpoint -> roles that may open it (GET) with their own objects.
+ACCESS = {
+    "core.home": ALL,
+    "accounts.change_password": ALL,
+    "accounts.logout": ALL,
+    "core.set_language": ALL,
+    "orgs.organisations": ALL,
+    "orgs.organisation": ALL,
+    "orgs.organisation_row": ALL,
+    "orgs.partnerships": ALL,
+    "orgs.partnership": ALL,
+    "orgs.partnership_row": ALL,
+    "orgs.new_organisation": ADMIN,
+    "orgs.edit_organisation": ADMIN,
+    "orgs.organisation_row_form": ADMIN,
+    "orgs.save_organisation_row": ADMIN,
+    "orgs.context_profile": ADMIN,
+    "orgs.new_partnership": ADMIN,
+    "orgs.edit_partnership": ADMIN,
+    "orgs.partnership_row_form": ADMIN,
+    "orgs.save_partnership_row": ADMIN,
+    "accounts.users": ADMIN,
+    "accounts.new_user": ADMIN,
+    "accounts.edit_user": ADMIN,
+    "accounts.reset_password": ADMIN,
+    "accounts.toggle_active": ADMIN,
+}
+PUBLIC = {"static", "accounts.login", "core.healthz", "core.set_language"}
+
+# URL parameter -> (own object key in the `demo` fixture, foreign object key)
+PARAMS = {
+    "org_id": ("school", "foreign_school"),
+    "partnership_id": ("partnership", "foreign_partnership"),
+    "user_id": ("user", "foreign_user"),
+    "code": ("ru", "ru"),
+}
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def _url(rule, demo, which):
+    values = {}
+    for arg in rule.arguments:
+        own, foreign = PARAMS[arg]
+        key = own if which == "own" else foreign
+        values[arg] = demo[key] if key in demo else key
+    return rule.build(values)[1]
+
+
+def test_every_rule_is_covered(app):
+    for rule in _rules(app):
+        assert rule.endpoint in ACCESS or rule.endpoint in PUBLIC, f"{rule.endpoint} has no access entry"
+        for arg in rule.arguments:
+            assert arg in PARAMS, f"{rule.endpoint}: parameter {arg} has no own/foreign ids"
+
+
+def test_anonymous_is_sent_to_login(client, app, demo):
+    for rule in _rules(app):
+        if rule.endpoint in PUBLIC:
+            continue
+        url = _url(rule, demo, "own")
+        method = "GET" if "GET" in rule.methods else "POST"
+        resp = client.open(url, method=method)
+        if method == "POST":
+            assert resp.status_code in (302, 400), (url, resp.status_code)  # CSRF refuses first
+        else:
+            assert resp.status_code == 302 and "/login" in resp.headers["Location"], url
+        hx = client.get(url, headers={"HX-Request": "true"}) if method == "GET" else None
+        if hx is not None:
+            assert hx.status_code == 401 and hx.headers["HX-Redirect"].endswith("/login")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix(role, login_as, app, demo):
+    auth = login_as(role)
+    for rule in _rules(app):
+        if rule.endpoint in PUBLIC - {"core.set_language"}:
+            continue
+        allowed = role in ACCESS[rule.endpoint]
+        own_url, foreign_url = _url(rule, demo, "own"), _url(rule, demo, "foreign")
+        if "GET" in rule.methods:
+            resp = auth.client.get(own_url)
+            if allowed:
+                assert resp.status_code == 200, (role, own_url, resp.status_code)
+            else:
+                assert resp.status_code in (403, 404), (role, own_url, resp.status_code)
+            if rule.arguments - {"code"}:
+                resp = auth.client.get(foreign_url)
+                assert resp.status_code == 404, (role, foreign_url, resp.status_code)
+        if "POST" in rule.methods:
+            denied_urls = ([] if allowed else [own_url]) + ([foreign_url] if rule.arguments - {"code"} else [])
+            for url in denied_urls:
+                before = database_fingerprint(app)
+                resp = auth.post(url, data={"short_name": "x", "password": "Hacked123456"})
+                assert resp.status_code in (403, 404), (role, url, resp.status_code)
+                assert database_fingerprint(app) == before, (role, url, "wrote despite refusal")
+
+
+def test_school_sees_only_its_own_organisation(login_as, demo):
+    auth = login_as("school")
+    assert auth.client.get(f"/orgs/{demo['school']}").status_code == 200
+    assert auth.client.get(f"/orgs/{demo['plain_school']}").status_code == 403
+    page = auth.client.get("/orgs").get_data(as_text=True)
+    assert "Павловская СОШ" in page and "Гляденская СОШ" not in page
+
+
+def test_partnership_visibility_follows_the_partnership(login_as, demo):
+    # The demo tutor (Преображенская) supports Павловская, not Сережская.
+    tutor = login_as("tutor")
+    assert tutor.client.get(f"/partnerships/{demo['partnership']}").status_code == 200
+    assert tutor.client.get(f"/partnerships/{demo['other_partnership']}").status_code == 403
+    # The demo curator curates Павловская and Сахаптинская, not Сережская.
+    curator = login_as("curator")
+    assert curator.client.get(f"/partnerships/{demo['other_partnership']}").status_code == 403
+    listing = curator.client.get("/partnerships").get_data(as_text=True)
+    assert "Павловская СОШ" in listing and "Сережская ООШ" not in listing
+
+
+def test_nobody_sees_another_municipality_in_lists(login_as):
+    for role in ROLES:
+        auth = login_as(role)
+        for url in ("/", "/orgs", "/partnerships"):
+            page = auth.client.get(url).get_data(as_text=True)
+            assert "СОШ № 22" not in page and "Райчихинск" not in page, (role, url)
