@@ -1,5 +1,6 @@
 # Opora: two commands for people (`make run`, `make test`); the rest are steps they share.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask
@@ -41,8 +42,12 @@ run: seed
 	@$(FLASK) demo-logins
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Models and migrations agree: migrate a scratch database, then let Alembic compare.
 check: install
-	OPORA_DB_CHECK=1 $(FLASK) --app wsgi.py db check
+	rm -f $(CURDIR)/instance/check.db
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/check.db $(FLASK) db upgrade -d migrations >/dev/null 2>&1
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/check.db $(FLASK) db check 2>&1 | grep -v "^INFO"
+	rm -f $(CURDIR)/instance/check.db
 
 test-sqlite: install
 	$(PY) -m pytest -q -m "not browser and not postgres" tests
@@ -61,3 +66,8 @@ bench: seed
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/*.db
+
+# Developers: refresh the catalogue after changing UI text (msgids are the Russian text).
+translations-update: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations

@@ -1,7 +1,7 @@
 """Russian error pages (or short fragments for htmx), never a bare traceback."""
 import logging
 
-from flask import jsonify, request
+from flask import current_app, jsonify, make_response, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -54,7 +54,14 @@ def init_app(app):
     def database_down(exc):
         log.error("database error: %s", exc)
         db.session.rollback()
-        resp = error_response(503)
+        message = MESSAGES[503]()
+        if request.accept_mimetypes.best == "application/json" or request.path.startswith("/healthz"):
+            resp = jsonify(error=message, status=503)
+        else:
+            # Rendered without context processors: Flask-Login's would query the database again.
+            page = current_app.jinja_env.get_template("errors/unavailable.html").render(message=message)
+            resp = make_response(page)
+        resp.status_code = 503
         resp.headers["Retry-After"] = "30"
         return resp
 

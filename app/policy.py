@@ -96,6 +96,8 @@ def authorize(action, obj):
 
 def load(model, ident, action="view"):
     """Load an object by id and authorize `action` on it; unknown or foreign ids are 404."""
+    if not isinstance(ident, int) or not 0 < ident < 2**31:
+        abort(404)  # ids beyond any integer column are not ours; no driver overflow errors
     obj = db.session.get(model, ident)
     if obj is None or getattr(obj, "municipality_id", None) != current_user.municipality_id:
         abort(404)

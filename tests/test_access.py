@@ -5,7 +5,7 @@ parameters to PARAMS (own and foreign ids): no route can skip the policy check.
 """
 import pytest
 
-from conftest import database_fingerprint
+from helpers import database_fingerprint
 
 ROLES = ("admin", "curator", "tutor", "school", "observer")
 ALL = set(ROLES)

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.accounts.models import LoginAttempt, User
 from app.extensions import db
-from conftest import FAST_HASH, csrf_token
+from helpers import FAST_HASH, csrf_token
 
 
 def _login(client, email, password):

@@ -2,6 +2,7 @@ import re
 
 import sqlalchemy as sa
 
+from app.accounts.models import User
 from app.activity.models import ActivityEvent
 from app.extensions import db
 from app.orgs.models import ContextValue, Organisation, Partnership
@@ -109,9 +110,7 @@ def test_create_organisation_and_partnership(app, login_as, demo):
     assert resp.status_code == 302
     with app.app_context():
         new_id = db.session.scalar(sa.select(Organisation.id).where(Organisation.short_name == "Дороховская СОШ"))
-        curator_id = db.session.scalar(sa.text("select id from user where email='curator@opora.demo'")
-                                       if "sqlite" in str(db.engine.url) else
-                                       sa.text("select id from \"user\" where email='curator@opora.demo'"))
+        curator_id = db.session.scalar(sa.select(User.id).where(User.email == "curator@opora.demo"))
     same = {"school_id": new_id, "tutor_school_id": new_id, "curator_id": curator_id, "start_year": "2026"}
     resp = admin.post("/partnerships/new", data=same)
     assert resp.status_code == 422 and "не может сопровождать сама себя" in resp.get_data(as_text=True)

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from .models import ROLES
+from ..forms import Form
 
 ROLE_LABELS = {
     "admin": _l("Руководитель / координатор УО"),
@@ -22,14 +22,14 @@ def strong_password(form, field):
         raise ValidationError(_l("Пароль должен быть не короче 10 символов и содержать буквы и цифры."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Электронная почта"), validators=[DataRequired(_l("Введите электронную почту.")), Length(max=254)])
     password = PasswordField(_l("Пароль"), validators=[DataRequired(_l("Введите пароль.")), Length(max=200)])
     remember = BooleanField(_l("Запомнить меня"))
     next = HiddenField()
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current = PasswordField(_l("Текущий пароль"), validators=[DataRequired(_l("Введите текущий пароль.")), Length(max=200)])
     new = PasswordField(_l("Новый пароль"), validators=[DataRequired(_l("Введите новый пароль.")), Length(max=200), strong_password],
                         description=PASSWORD_RULES)
@@ -37,7 +37,7 @@ class PasswordChangeForm(FlaskForm):
                            validators=[DataRequired(_l("Повторите пароль.")), EqualTo("new", _l("Пароли не совпадают."))])
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Электронная почта"), validators=[DataRequired(_l("Введите электронную почту.")),
                                                             Email(_l("Неверный адрес электронной почты.")), Length(max=254)])
     full_name = StringField(_l("ФИО"), validators=[DataRequired(_l("Введите ФИО.")), Length(max=200)])
@@ -52,6 +52,6 @@ class NewUserForm(UserForm):
                              description=PASSWORD_RULES)
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("Новый пароль"), validators=[DataRequired(_l("Введите пароль.")), Length(max=200), strong_password],
                              description=PASSWORD_RULES)

@@ -41,7 +41,7 @@ def login():
         user = services.authenticate(email, form.password.data, ip)
         if user is not None:
             # A fresh session at login: nothing set before it (a planted cookie) survives.
-            locale = session.get("locale")
+            locale = session.get("locale") or user.locale
             session.clear()
             if locale:
                 session["locale"] = locale

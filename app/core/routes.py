@@ -3,7 +3,6 @@ import time
 from flask import current_app, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import text
 from wtforms import HiddenField
 
@@ -11,6 +10,7 @@ from .. import policy
 from ..extensions import db
 from ..htmx import render
 from . import bp, services
+from ..forms import Form
 
 
 @bp.get("/")
@@ -35,7 +35,7 @@ def healthz():
     return jsonify(body), 200 if ok else 503
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     next = HiddenField()
 
 

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from ..forms import Form
 
 KIND_LABELS = {
     "department": _l("Управление образования"),
@@ -10,7 +10,7 @@ KIND_LABELS = {
 }
 
 
-class OrganisationRowForm(FlaskForm):
+class OrganisationRowForm(Form):
     """The fields edited inline in the list."""
 
     short_name = StringField(_l("Краткое название"), validators=[DataRequired(_l("Введите краткое название.")), Length(max=120)])
@@ -28,7 +28,7 @@ class OrganisationForm(OrganisationRowForm):
     is_archived = BooleanField(_l("В архиве"))
 
 
-class PartnershipForm(FlaskForm):
+class PartnershipForm(Form):
     school_id = SelectField(_l("Сопровождаемая школа (ШНОР)"), coerce=int)
     tutor_school_id = SelectField(_l("Школа-тьютор"), coerce=int)
     curator_id = SelectField(_l("Специалист-куратор"), coerce=int)
@@ -48,7 +48,7 @@ class PartnershipForm(FlaskForm):
         return ok
 
 
-class PartnershipRowForm(FlaskForm):
+class PartnershipRowForm(Form):
     curator_id = SelectField(_l("Специалист-куратор"), coerce=int)
     agreement_number = StringField(_l("Номер договора"), validators=[Optional(), Length(max=60)])
     agreement_date = DateField(_l("Дата договора"), validators=[Optional()])

@@ -1,7 +1,6 @@
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import FloatField
 from wtforms.validators import NumberRange, Optional
 
@@ -13,6 +12,7 @@ from ..orgs.models import ORG_KINDS
 from . import bp, services
 from .forms import (KIND_LABELS, OrganisationForm, OrganisationRowForm, PartnershipForm, PartnershipRowForm)
 from .models import Organisation, Partnership
+from ..forms import Form
 
 LIST = "orgs/organisations.html"
 
@@ -102,7 +102,7 @@ def context_profile(org_id):
     org = policy.load(Organisation, org_id, "edit")
     profile = services.context_profile(org)
 
-    class ContextForm(FlaskForm):  # one field per factor of the municipality's catalogue
+    class ContextForm(Form):  # one field per factor of the municipality's catalogue
         pass
 
     for factor, share in profile:

@@ -1,0 +1,61 @@
+"""Helpers shared by tests: CSRF tokens from pages, a signed-in client, a database fingerprint."""
+import re
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+FAST_HASH = "pbkdf2:sha256:1000"
+
+META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+FORM_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client, url="/account/password"):
+    page = client.get(url).get_data(as_text=True)
+    match = META_CSRF.search(page) or FORM_CSRF.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def login(self, role_or_email, password="demo12345"):
+        email = role_or_email if "@" in role_or_email else f"{role_or_email}@opora.demo"
+        token = csrf_token(self.client, "/login")
+        resp = self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        self.token = csrf_token(self.client)
+        return resp
+
+    def post(self, url, data=None, **kwargs):
+        """POST with the CSRF token, as a form in the page would."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token or csrf_token(self.client))
+        return self.client.post(url, data=data, **kwargs)
+
+    def htmx_post(self, url, data=None):
+        headers = {"HX-Request": "true", "X-CSRFToken": self.token or csrf_token(self.client)}
+        return self.client.post(url, data=data or {}, headers=headers)
+
+    def logout(self):
+        return self.post("/logout")
+
+
+def database_fingerprint(app):
+    """Row counts and version sums of every table: equal before and after means nothing was written."""
+    with app.app_context():
+        return _fingerprint()
+
+
+def _fingerprint():
+    result = {}
+    for table in db.metadata.sorted_tables:
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        versions = db.session.scalar(sa.select(sa.func.sum(table.c.version))) if "version" in table.c else None
+        result[table.name] = (count, versions)
+    db.session.rollback()
+    return result
