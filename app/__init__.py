@@ -51,12 +51,13 @@ def create_app(test_config=None):
 
     from . import models  # noqa: F401  (every model registered before migrations look)
     from .accounts import bp as accounts_bp
+    from .collab import bp as collab_bp
     from .core import bp as core_bp
     from .orgs import bp as orgs_bp
+    from .programmes import bp as programmes_bp
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(orgs_bp)
+    for blueprint in (core_bp, accounts_bp, orgs_bp, programmes_bp, collab_bp):
+        app.register_blueprint(blueprint)
 
     from . import cli, errors, security, ui
 

@@ -12,6 +12,8 @@ from sqlalchemy import false
 from .accounts.models import User
 from .extensions import db
 from .orgs.models import ContextFactor, Municipality, Organisation, Partnership
+from .programmes.models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section,
+                                Task, TaskAttachment)
 
 READ_ROLES = ("admin", "curator", "tutor", "school", "observer")
 
@@ -62,12 +64,59 @@ def _context_factor(user, action, factor):
     return action == "view" or user.role == "admin"
 
 
+EDITOR_ROLES = ("admin", "curator", "tutor", "school")
+FROZEN_PROGRAMME = ("completed", "closed")
+
+
+def programme_role(user, programme):
+    return partnership_role(user, programme.partnership)
+
+
+def _programme(user, action, programme):
+    """view: everyone in the partnership (and observers); edit: the three partners and the admin,
+    until the programme is completed; approve / review reports: the curator or the admin;
+    submit reports: the school team (or the admin)."""
+    role = programme_role(user, programme)
+    if role is None:
+        return False
+    if action == "view":
+        return True
+    if action == "edit":
+        return role in EDITOR_ROLES and programme.status not in FROZEN_PROGRAMME
+    if action in ("approve", "review"):
+        return role in ("admin", "curator")
+    if action == "submit":
+        return role in ("admin", "school")
+    if action == "status":  # propose, start: any partner; approve/close are checked as "approve"
+        return role in EDITOR_ROLES
+    return False
+
+
+def _programme_part(user, action, obj):
+    programme = obj.programme if hasattr(obj, "programme") and obj.programme is not None else \
+        db.session.get(Programme, obj.programme_id)
+    return _programme(user, action, programme)
+
+
+def _attachment(user, action, attachment):
+    return _programme_part(user, action, attachment.task)
+
+
 RULES = {
     Municipality: _municipality,
     Organisation: _organisation,
     Partnership: _partnership,
     User: _user,
     ContextFactor: _context_factor,
+    Programme: _programme,
+    Goal: _programme_part,
+    Section: _programme_part,
+    Task: _programme_part,
+    Indicator: _programme_part,
+    IndicatorValue: _programme_part,
+    ReportingPeriod: _programme_part,
+    PeriodReport: _programme_part,
+    TaskAttachment: _attachment,
 }
 
 
@@ -94,11 +143,12 @@ def authorize(action, obj):
     return obj
 
 
-def load(model, ident, action="view"):
-    """Load an object by id and authorize `action` on it; unknown or foreign ids are 404."""
+def load(model, ident, action="view", options=()):
+    """Load an object by id and authorize `action` on it; unknown or foreign ids are 404.
+    `options` are loader options (eager loads) for the one query."""
     if not isinstance(ident, int) or not 0 < ident < 2**31:
         abort(404)  # ids beyond any integer column are not ours; no driver overflow errors
-    obj = db.session.get(model, ident)
+    obj = db.session.get(model, ident, options=options)
     if obj is None or getattr(obj, "municipality_id", None) != current_user.municipality_id:
         abort(404)
     return authorize(action, obj)
@@ -133,3 +183,9 @@ def visible_partnerships(user=None):
     return query
 
 
+
+
+def visible_programmes(user=None):
+    user = user or current_user
+    return db.select(Programme).join(Programme.partnership).where(
+        Partnership.id.in_(visible_partnerships(user).with_only_columns(Partnership.id)))

@@ -6,9 +6,12 @@ from flask_login import current_user
 
 from . import policy
 from .accounts.forms import ROLE_LABELS
+from .programmes.forms import DIRECTION_LABELS, PROGRAMME_STATUS_LABELS, REPORT_STATUS_LABELS, TASK_STATUS_LABELS
+from .programmes.progress import sparkline
 
 # (endpoint, label, roles that see it)
 NAVIGATION = (
+    ("programmes.programmes", _l("Программы"), ("admin", "curator", "tutor", "school", "observer")),
     ("orgs.organisations", _l("Школы и организации"), ("admin", "curator", "tutor", "observer")),
     ("orgs.partnerships", _l("Сопровождение"), ("admin", "curator", "tutor", "observer")),
     ("accounts.users", _l("Пользователи"), ("admin",)),
@@ -37,6 +40,12 @@ def field_attrs(field, autofocus=False):
     return attrs
 
 
+def _unread_notifications():
+    from .collab.services import unread_count
+
+    return unread_count(current_user)
+
+
 def init_app(app):
     # Globals rather than a context processor: imported macros see them too.
     app.jinja_env.globals.update(
@@ -45,6 +54,12 @@ def init_app(app):
         role_label=lambda role: ROLE_LABELS.get(role, role),
         can=policy.can,
         field_attrs=field_attrs,
+        unread_notifications=_unread_notifications,
+        sparkline=sparkline,
+        task_status_labels=TASK_STATUS_LABELS,
+        programme_status_labels=PROGRAMME_STATUS_LABELS,
+        report_status_labels=REPORT_STATUS_LABELS,
+        direction_labels=DIRECTION_LABELS,
     )
 
     @app.template_filter("ru_date")

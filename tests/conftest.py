@@ -116,7 +116,8 @@ def login_as(app):
 
 @pytest.fixture
 def demo(app):
-    """Ids of the demo objects, looked up by their natural keys."""
+    """Ids of the demo objects, looked up by their natural keys (plus an attachment and a
+    notification per role, which the demo data does not have)."""
     from app.accounts.models import User
     from app.orgs.models import Municipality, Organisation, Partnership
 
@@ -127,7 +128,53 @@ def demo(app):
         return db.session.scalar(sa.select(User).where(User.email == email))
 
     with app.app_context():
-        return _demo_ids(org, user)
+        ids = _demo_ids(org, user)
+        ids.update(_programme_ids(app, ids, user))
+        return ids
+
+
+def _programme_ids(app, ids, user):
+    import os
+
+    from app.collab.models import Notification
+    from app.programmes.models import (Goal, Indicator, Programme, ReportingPeriod, Section, Task,
+                                       TaskAttachment)
+
+    result = {}
+    for prefix, partnership in (("", ids["partnership"]), ("foreign_", ids["foreign_partnership"])):
+        programme = db.session.scalar(sa.select(Programme).where(Programme.partnership_id == partnership))
+        first = lambda model: db.session.scalar(  # noqa: E731
+            sa.select(model.id).where(model.programme_id == programme.id).order_by(model.id.desc()))
+        result.update({prefix + "programme": programme.id, prefix + "task": first(Task), prefix + "goal": first(Goal),
+                       prefix + "section": first(Section), prefix + "indicator": first(Indicator),
+                       prefix + "period": db.session.scalar(sa.select(ReportingPeriod.id).where(
+                           ReportingPeriod.programme_id == programme.id).order_by(ReportingPeriod.position.desc()))})
+        folder = app.config["UPLOAD_FOLDER"]
+        os.makedirs(folder, exist_ok=True)
+        stored = f"{prefix}evidence.pdf"
+        with open(os.path.join(folder, stored), "wb") as fh:
+            fh.write(b"%PDF-1.4 demo")
+        attachment = TaskAttachment(municipality_id=programme.municipality_id, task_id=result[prefix + "task"],
+                                    filename="Протокол педсовета.pdf", stored_name=stored,
+                                    content_type="application/pdf", size=13,
+                                    uploaded_by_id=user("admin@opora.demo").id)
+        db.session.add(attachment)
+        db.session.flush()
+        result[prefix + "attachment"] = attachment.id
+    notes = {}
+    for role in ("admin", "curator", "tutor", "school", "observer"):
+        u = user(f"{role}@opora.demo")
+        n = Notification(municipality_id=u.municipality_id, user_id=u.id, kind="status", text="Проверка", url="/")
+        db.session.add(n)
+        db.session.flush()
+        notes[role] = n.id
+    foreign = user("school@raichikhinsk.demo")
+    n = Notification(municipality_id=foreign.municipality_id, user_id=foreign.id, kind="status", text="Чужое", url="/")
+    db.session.add(n)
+    db.session.commit()
+    result["notifications"] = notes
+    result["foreign_notification"] = n.id
+    return result
 
 
 def _demo_ids(org, user):

@@ -122,14 +122,21 @@ def seed_other_municipality():
     curator = _user("curator@raichikhinsk.demo", "curator", m, dept, "Лебедев Павел Олегович", "куратор")
     _user("school@raichikhinsk.demo", "school", m, orgs[0], "Морозова Светлана Игоревна", "директор")
     _user("tutor@raichikhinsk.demo", "tutor", m, orgs[1], "Волкова Дарья Андреевна", "заместитель директора")
-    _get_or_add(Partnership, {"municipality_id": m.id, "school_id": orgs[0].id}, tutor_school_id=orgs[1].id,
-                curator_id=curator.id, start_year=2025, end_year=2027, agreement_number="7/2025")
+    partnership = _get_or_add(Partnership, {"municipality_id": m.id, "school_id": orgs[0].id},
+                              tutor_school_id=orgs[1].id, curator_id=curator.id, start_year=2025, end_year=2027,
+                              agreement_number="7/2025")
+    from .seed_programmes import seed_small_programme
+
+    seed_small_programme(partnership, admin)
     return m, admin
 
 
 def seed_demo():
+    from .seed_programmes import seed_programme
+
     m, department, schools = seed_organisations()
-    seed_people(m, department, schools)
+    _admin, partnerships = seed_people(m, department, schools)
+    seed_programme(partnerships[content.DEMO_SCHOOL_KEY])
     seed_other_municipality()
     db.session.commit()
     return m

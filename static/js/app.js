@@ -16,3 +16,13 @@ document.addEventListener("htmx:afterSwap", function (event) {
     target.focus();
   }
 });
+
+// Live updates arrive as out-of-band swaps. Never replace something the user is editing:
+// their save will meet the newer version and show the conflict instead of losing the edit.
+document.addEventListener("htmx:oobBeforeSwap", function (event) {
+  var target = event.detail.target;
+  if (target && (target.hasAttribute("data-editing") || target.querySelector("[data-editing]"))) {
+    event.preventDefault();
+    target.classList.add("changed-elsewhere");
+  }
+});

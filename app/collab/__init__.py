@@ -1,0 +1,9 @@
+"""Working together: comments with @mentions, notifications, presence and the live change feed.
+
+Everything is in the database, so any number of app processes behave as one.
+"""
+from flask import Blueprint
+
+bp = Blueprint("collab", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,129 @@
+"""Comments, mentions, notifications, presence, and the change feed read from history."""
+import re
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, update
+
+from ..accounts.models import User
+from ..activity.models import ActivityEvent
+from ..activity.services import record
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Comment, Notification, Presence
+
+MENTION = re.compile(r"@([\w.\-]+)", re.UNICODE)
+
+
+# --- Notifications -----------------------------------------------------------------
+
+def notify(users, kind, text, url="", obj=None, actor=None):
+    """One notification per user, never to the actor themself. Part of the caller's transaction."""
+    seen = set()
+    for user in users:
+        if user is None or user.id in seen or (actor is not None and user.id == actor.id) or not user.is_active:
+            continue
+        seen.add(user.id)
+        db.session.add(Notification(
+            municipality_id=user.municipality_id, user_id=user.id, kind=kind, text=text[:500], url=url[:300],
+            object_type=type(obj).__name__.lower() if obj is not None else "",
+            object_id=getattr(obj, "id", None), actor_id=getattr(actor, "id", None)))
+
+
+def notify_once(user, kind, text, url, obj):
+    """For reminders (an overdue task): at most one notification per user, kind and object."""
+    exists = db.session.scalar(db.select(Notification.id).where(
+        Notification.user_id == user.id, Notification.kind == kind,
+        Notification.object_type == type(obj).__name__.lower(), Notification.object_id == obj.id))
+    if exists is None:
+        notify([user], kind, text, url, obj)
+        return True
+    return False
+
+
+def unread_count(user):
+    return db.session.scalar(db.select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def notifications_of(user, limit=100):
+    return db.session.scalars(db.select(Notification).where(Notification.user_id == user.id)
+                              .order_by(Notification.id.desc()).limit(limit)).all()
+
+
+def mark_read(user, notification_id=None):
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    db.session.execute(query.values(read_at=utcnow()))
+    db.session.commit()
+
+
+# --- Comments and mentions --------------------------------------------------------
+
+def mentioned_users(body, candidates):
+    """Users named in the text as @login (e-mail before @) or @Фамилия, among the candidates."""
+    names = {m.lower().rstrip(".") for m in MENTION.findall(body)}
+    found = []
+    for user in candidates:
+        login = user.email.split("@")[0].lower()
+        surname = user.full_name.split()[0].lower() if user.full_name else ""
+        if login in names or surname in names:
+            found.append(user)
+    return found
+
+
+def comments_of(obj):
+    return db.session.scalars(db.select(Comment).where(
+        Comment.object_type == type(obj).__name__.lower(), Comment.object_id == obj.id).order_by(Comment.id)).all()
+
+
+def add_comment(actor, obj, body, scope, url, participants):
+    comment = Comment(municipality_id=obj.municipality_id, scope=scope, object_type=type(obj).__name__.lower(),
+                      object_id=obj.id, author_id=actor.id, body=body)
+    db.session.add(comment)
+    mentioned = mentioned_users(body, participants)
+    notify(mentioned, "mentioned", f"{actor.full_name} упоминает вас: «{body[:120]}»", url, obj, actor)
+    record(actor, obj, "comment", summary=f"Комментарий: {body[:200]}", scope=scope)
+    db.session.commit()
+    return comment, mentioned
+
+
+# --- Presence and the change feed ---------------------------------------------------
+
+def touch_presence(user, scope):
+    """Mark the user present. Writes at most every few seconds per user and page."""
+    now = utcnow()
+    fresh_enough = now - timedelta(seconds=max(1, current_app.config["PRESENCE_SECONDS"] // 3))
+    result = db.session.execute(update(Presence).where(
+        Presence.user_id == user.id, Presence.scope == scope, Presence.last_seen < fresh_enough).values(last_seen=now))
+    if result.rowcount == 0:
+        exists = db.session.scalar(db.select(Presence.id).where(Presence.user_id == user.id, Presence.scope == scope))
+        if exists is None:
+            db.session.add(Presence(user_id=user.id, scope=scope, last_seen=now))
+    db.session.commit()
+
+
+def present_users(scope):
+    since = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
+    return db.session.scalars(db.select(User).join(Presence, Presence.user_id == User.id).where(
+        Presence.scope == scope, Presence.last_seen >= since).order_by(User.full_name)).all()
+
+
+def presence_key(users):
+    """A short fingerprint of who is here: the page compares it to know when to redraw the list."""
+    return "-".join(str(u.id) for u in users) or "0"
+
+
+def latest_event_id(scope):
+    return db.session.scalar(db.select(func.max(ActivityEvent.id)).where(ActivityEvent.scope == scope)) or 0
+
+
+def events_since(scope, since, limit=200):
+    return db.session.scalars(db.select(ActivityEvent).where(ActivityEvent.scope == scope, ActivityEvent.id > since)
+                              .order_by(ActivityEvent.id).limit(limit)).all()
+
+
+def recent_events(scope, limit=15):
+    return db.session.scalars(db.select(ActivityEvent).where(ActivityEvent.scope == scope)
+                              .order_by(ActivityEvent.id.desc()).limit(limit)).all()

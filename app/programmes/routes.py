@@ -1,0 +1,597 @@
+"""Programme pages and their htmx fragments. Routes parse and authorize; services change state."""
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+
+from .. import policy, uploads
+from ..activity.services import history_of
+from ..collab import services as collab
+from ..editing import Conflict
+from ..extensions import db
+from ..htmx import is_fragment_request, render
+from ..orgs.models import Partnership
+from . import bp, services
+from .forms import (PASSPORT_LABELS, AttachmentForm, BulkStatusForm, CommentForm, GoalForm, IndicatorForm,
+                    ProgrammeCreateForm, ReportForm, ReviewForm, SectionForm, StatusForm, TaskForm, TaskStatusForm,
+                    ValueForm)
+from .models import Goal, Indicator, Programme, ReportingPeriod, Section, Task, TaskAttachment
+
+PAGE = "programmes/programme.html"
+TASK_FIELD_LABELS = {"section_id": _("Раздел"), "title": _("Мероприятие"), "due_date": _("Срок"),
+                     "expected_result": _("Ожидаемый результат"), "responsible": _("Ответственный"),
+                     "owner_id": _("Исполнитель"), "status": _("Статус"), "evidence": _("Подтверждение")}
+
+
+def _filters():
+    args = request.args
+    return {k: args.get(k, "")[:20] for k in ("section", "status", "owner") if args.get(k)}
+
+
+def _context(programme, **extra):
+    """What every programme fragment may need besides its own object."""
+    return {"programme": programme, "role": policy.programme_role(current_user, programme),
+            "can_edit": policy.can("edit", programme), **extra}
+
+
+def _fragment(block, programme, anchor, status=200, **ctx):
+    """Inline pieces of the programme page. Without htmx (no JavaScript) they are not pages of
+    their own: the browser goes back to the programme page at the right place."""
+    if not is_fragment_request():
+        if status == 409:
+            flash(_("Запись изменил другой участник. Проверьте текущие данные и повторите правку."), "warning")
+        elif status >= 400:
+            flash(_("Изменение не сохранено: проверьте введённые данные."), "error")
+        return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor=anchor)), 303
+    return render(PAGE, block=block, status=status, **_context(programme, **ctx))
+
+
+def _owner_choices(programme):
+    return [(0, "—")] + [(u.id, u.full_name) for u in services.participants(programme)]
+
+
+# --- Programmes ----------------------------------------------------------------------
+
+@bp.get("/programmes")
+def programmes():
+    policy.require("view")
+    return render("programmes/list.html", programmes=services.programmes_for_user())
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+def new_programme():
+    policy.require("view")
+    form = ProgrammeCreateForm()
+    choices = [p for p in db.session.scalars(policy.visible_partnerships()).all() if policy.can("edit", p)
+               or policy.partnership_role(current_user, p) == "curator"]
+    if not choices:
+        abort(403)
+    form.partnership_id.choices = [(p.id, f"{p.school.short_name} ← {p.tutor_school.short_name}, {p.years_label}")
+                                   for p in choices]
+    if request.method == "GET":
+        form.partnership_id.data = request.args.get("partnership", type=int)
+        form.start_year.data = next((p.start_year for p in choices if p.id == form.partnership_id.data), None)
+    if form.validate_on_submit():
+        partnership = policy.load(Partnership, form.partnership_id.data, "view")
+        exists = db.session.scalar(select(Programme.id).where(Programme.partnership_id == partnership.id,
+                                                              Programme.start_year == form.start_year.data))
+        if exists:
+            form.start_year.errors.append(_("Программа на эти годы уже есть."))
+        else:
+            programme = services.create_programme(current_user, partnership, form.start_year.data)
+            flash(_("Программа создана по шаблону: четыре обязательных раздела и восемь отчётных периодов."), "success")
+            return redirect(url_for("programmes.programme", programme_id=programme.id))
+    return render("programmes/new.html", form=form, status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/programmes/<int:programme_id>")
+def programme(programme_id):
+    programme = services.load_programme(programme_id)
+    collab.touch_presence(current_user, programme.scope)
+    data = services.page_data(programme, _filters())
+    present = collab.present_users(programme.scope)
+    return render(PAGE, block="tasks", **_context(
+        programme, **data, present=present, presence_key=collab.presence_key(present),
+        since=collab.latest_event_id(programme.scope), activity=collab.recent_events(programme.scope),
+        owners=_owner_choices(programme), bulk_form=BulkStatusForm(), task_form=_new_task_form(programme, data),
+        status_labels=services.STATUS_TEXT))
+
+
+def _new_task_form(programme, data):
+    form = TaskForm(prefix="new")
+    form.section_id.choices = [(s.id, s.title[:80]) for s in data["sections"]]
+    form.owner_id.choices = _owner_choices(programme)
+    return form
+
+
+@bp.get("/programmes/<int:programme_id>/live")
+def live(programme_id):
+    """The open page asks every second or two: anything new? Nothing new costs a few indexed
+    queries and no rendering (204). Otherwise: the changed rows and panels, swapped out of band."""
+    programme = policy.load(Programme, programme_id, "view")
+    scope = programme.scope
+    collab.touch_presence(current_user, scope)
+    since = request.args.get("since", 0, type=int)
+    latest = collab.latest_event_id(scope)
+    present = collab.present_users(scope)
+    key = collab.presence_key(present)
+    if latest <= since and key == request.args.get("who", ""):
+        return "", 204
+    events = collab.events_since(scope, since) if latest > since else []
+    programme = services.load_programme(programme_id)
+    data = services.page_data(programme, _filters())
+    changed_tasks = {e.object_id for e in events if e.object_type == "task" and e.action == "update"}
+    changed_sections = {t.section_id for t in data["all_tasks"]
+                        if any(e.object_type == "task" and e.object_id == t.id and e.action != "update"
+                               for e in events)}
+    kinds = {e.object_type for e in events}
+    if kinds & {"section"}:
+        changed_sections = {s.id for s in data["sections"]}
+    ctx = _context(programme, **data, present=present, presence_key=key, since=latest, oob=True,
+                   activity=collab.recent_events(scope), owners=_owner_choices(programme),
+                   status_labels=services.STATUS_TEXT)
+    parts = [render_block(PAGE, "live", **ctx), render_block(PAGE, "presence", **ctx)]
+    if events:
+        parts += [render_block(PAGE, "overview", **ctx), render_block(PAGE, "activity", **ctx)]
+    tasks_by_id = {t.id: t for t in data["all_tasks"]}
+    for section in data["sections"]:
+        if section.id in changed_sections:
+            parts.append(render_block(PAGE, "section_body", section=section, **ctx))
+    for task_id in changed_tasks:
+        task = tasks_by_id.get(task_id)
+        if task is not None and task.section_id not in changed_sections:
+            parts.append(render_block(PAGE, "task_row", task=task, **ctx))
+    if kinds & {"indicator", "indicatorvalue"}:
+        parts.append(render_block(PAGE, "indicators", **ctx))
+    if kinds & {"programme", "goal"}:
+        parts.append(render_block(PAGE, "passport", **ctx))
+        parts.append(render_block(PAGE, "header", **ctx))
+    if kinds & {"periodreport"}:
+        parts.append(render_block(PAGE, "reports", **ctx))
+    resp = current_app.make_response("".join(parts))
+    resp.headers["Vary"] = "HX-Request"
+    return resp
+
+
+@bp.post("/programmes/<int:programme_id>/status")
+def change_status(programme_id):
+    programme = services.load_programme(programme_id, "status")
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(422)
+    try:
+        changed = services.change_status(current_user, programme, form.status.data, form.version.data)
+    except Conflict:
+        flash(_("Статус уже изменил другой участник. Проверьте текущий статус."), "warning")
+        return redirect(url_for("programmes.programme", programme_id=programme.id)), 303
+    if not changed:
+        abort(403)
+    flash(_("Статус программы: %(s)s.", s=services.STATUS_TEXT[programme.status]), "success")
+    return redirect(url_for("programmes.programme", programme_id=programme.id))
+
+
+@bp.get("/programmes/<int:programme_id>/history")
+def history(programme_id):
+    programme = services.load_programme(programme_id)
+    return render("programmes/history.html", programme=programme,
+                  events=collab.recent_events(programme.scope, limit=500))
+
+
+# --- Passport and goals -----------------------------------------------------------------
+
+def _passport_field(field):
+    if field not in PASSPORT_LABELS:
+        abort(404)
+    return field
+
+
+@bp.get("/programmes/<int:programme_id>/passport/<field>")
+def passport_field(programme_id, field):
+    programme = services.load_programme(programme_id)
+    return _fragment("passport_field", programme, "passport-h", field=_passport_field(field))
+
+
+@bp.get("/programmes/<int:programme_id>/passport/<field>/edit")
+def passport_field_form(programme_id, field):
+    programme = services.load_programme(programme_id, "edit")
+    from .forms import PassportFieldForm
+
+    form = PassportFieldForm(value=getattr(programme, _passport_field(field)), version=programme.version)
+    return _fragment("passport_field_form", programme, "passport-h", field=field, form=form)
+
+
+@bp.post("/programmes/<int:programme_id>/passport/<field>")
+def save_passport_field(programme_id, field):
+    programme = services.load_programme(programme_id, "edit")
+    from .forms import PassportFieldForm
+
+    form = PassportFieldForm()
+    field = _passport_field(field)
+    if field == "name" and not (form.value.data or "").strip():
+        form.value.errors = [_("Наименование не может быть пустым.")]
+    if not form.validate_on_submit() or form.value.errors:
+        return _fragment("passport_field_form", programme, "passport-h", 422, field=field, form=form)
+    try:
+        services.save_passport(current_user, programme, {field: form.value.data}, form.version.data)
+    except Conflict as exc:
+        form.version.data = exc.current.version
+        return _fragment("passport_field_form", programme, "passport-h", 409, field=field, form=form, conflict=exc,
+                         labels={field: PASSPORT_LABELS[field]})
+    return _fragment("passport_field", programme, "passport-h", field=field)
+
+
+@bp.post("/programmes/<int:programme_id>/goals")
+def add_goal(programme_id):
+    programme = services.load_programme(programme_id, "edit")
+    form = GoalForm(prefix="goal")
+    if not form.validate_on_submit():
+        flash(_("Цель не добавлена: %(e)s", e="; ".join(e for errs in form.errors.values() for e in errs)), "error")
+        return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="passport")), 303
+    services.add_goal(current_user, programme, {f: getattr(form, f).data for f in services.GOAL_FIELDS})
+    return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="passport"))
+
+
+@bp.get("/goals/<int:goal_id>")
+def goal(goal_id):
+    goal = policy.load(Goal, goal_id, "view")
+    return _fragment("goal", services.load_programme(goal.programme_id), "passport-h", goal=goal)
+
+
+@bp.route("/goals/<int:goal_id>/edit", methods=["GET", "POST"])
+def edit_goal(goal_id):
+    goal = policy.load(Goal, goal_id, "edit")
+    programme = services.load_programme(goal.programme_id)
+    form = GoalForm(obj=goal) if request.method == "GET" else GoalForm()
+    if request.method == "GET":
+        form.version.data = goal.version
+        return _fragment("goal_form", programme, "passport-h", goal=goal, form=form)
+    if not form.validate_on_submit():
+        return _fragment("goal_form", programme, "passport-h", 422, goal=goal, form=form)
+    try:
+        services.save_changes(current_user, goal, {f: getattr(form, f).data for f in services.GOAL_FIELDS},
+                              form.version.data, scope=programme.scope, summary="Цель программы")
+    except Conflict as exc:
+        form.version.data = exc.current.version
+        return _fragment("goal_form", programme, "passport-h", 409, goal=goal, form=form, conflict=exc,
+                         labels={"text": _("Цель"), "justification": _("Обоснование"), "realism": _("Реалистичность")})
+    return _fragment("goal", programme, "passport-h", goal=goal)
+
+
+# --- Sections ----------------------------------------------------------------------
+
+@bp.post("/programmes/<int:programme_id>/sections")
+def add_section(programme_id):
+    programme = services.load_programme(programme_id, "edit")
+    form = SectionForm(prefix="section")
+    if not form.validate_on_submit():
+        flash(_("Раздел не добавлен: введите название до 400 символов."), "error")
+        return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="plan")), 303
+    services.add_section(current_user, programme, form.title.data)
+    flash(_("Раздел добавлен."), "success")
+    return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="plan"))
+
+
+@bp.post("/sections/<int:section_id>/delete")
+def delete_section(section_id):
+    section = policy.load(Section, section_id, "edit")
+    programme_id = section.programme_id
+    if not services.delete_section(current_user, section):
+        flash(_("Обязательный раздел или раздел с мероприятиями удалить нельзя."), "error")
+        return redirect(url_for("programmes.programme", programme_id=programme_id, _anchor="plan")), 303
+    flash(_("Раздел удалён."), "success")
+    return redirect(url_for("programmes.programme", programme_id=programme_id, _anchor="plan"))
+
+
+# --- Tasks -------------------------------------------------------------------------
+
+def _task_form(task, programme, formdata=True):
+    form = TaskForm() if formdata else TaskForm(obj=task)
+    form.section_id.choices = [(s.id, s.title[:80]) for s in db.session.scalars(
+        select(Section).where(Section.programme_id == programme.id).order_by(Section.position))]
+    form.owner_id.choices = _owner_choices(programme)
+    if not formdata:
+        form.owner_id.data = task.owner_id or 0
+        form.version.data = task.version
+    return form
+
+
+def _task_data(form):
+    data = {f: getattr(form, f).data for f in services.TASK_FIELDS}
+    data["owner_id"] = data["owner_id"] or None
+    return data
+
+
+def _row(task, programme, status=200, **extra):
+    numbers = services.task_numbers(programme.id, task.section_id)
+    return _fragment("task_row", programme, f"task-{task.id}", status, task=task, numbers=numbers,
+                     today=services.today(), **extra)
+
+
+@bp.post("/programmes/<int:programme_id>/tasks")
+def add_task(programme_id):
+    programme = services.load_programme(programme_id, "edit")
+    form = TaskForm(prefix="new")
+    form.section_id.choices = [(s.id, s.title) for s in db.session.scalars(
+        select(Section).where(Section.programme_id == programme.id))]
+    form.owner_id.choices = _owner_choices(programme)
+    if not form.validate_on_submit():
+        return render("programmes/task_new.html", form=form, programme=programme, status=422)
+    task = services.add_task(current_user, programme, _task_data(form))
+    flash(_("Мероприятие добавлено."), "success")
+    return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor=f"task-{task.id}"))
+
+
+@bp.get("/tasks/<int:task_id>")
+def task(task_id):
+    task = policy.load(Task, task_id, "view")
+    programme = services.load_programme(task.programme_id)
+    return render("programmes/task.html", task=task, **_context(
+        programme, comments=collab.comments_of(task), history=history_of(task),
+        attachments=db.session.scalars(select(TaskAttachment).where(TaskAttachment.task_id == task.id)).all(),
+        comment_form=CommentForm(), upload_form=AttachmentForm(), numbers=services.task_numbers(
+            programme.id, task.section_id), labels=TASK_FIELD_LABELS, today=services.today()))
+
+
+@bp.get("/tasks/<int:task_id>/row")
+def task_row(task_id):
+    task = policy.load(Task, task_id, "view")
+    return _row(task, services.load_programme(task.programme_id))
+
+
+@bp.get("/tasks/<int:task_id>/edit")
+def task_form(task_id):
+    task = policy.load(Task, task_id, "edit")
+    programme = services.load_programme(task.programme_id)
+    return _fragment("task_form", programme, f"task-{task.id}", task=task, form=_task_form(task, programme, False),
+                     numbers=services.task_numbers(programme.id, task.section_id))
+
+
+@bp.post("/tasks/<int:task_id>")
+def save_task(task_id):
+    task = policy.load(Task, task_id, "edit")
+    programme = services.load_programme(task.programme_id)
+    form = _task_form(task, programme)
+    numbers = services.task_numbers(programme.id, task.section_id)
+    if not form.validate_on_submit():
+        return _fragment("task_form", programme, f"task-{task.id}", 422, task=task, form=form, numbers=numbers)
+    try:
+        services.save_task(current_user, task, _task_data(form), form.version.data)
+    except Conflict as exc:
+        form.version.data = exc.current.version
+        return _fragment("task_form", programme, f"task-{task.id}", 409, task=exc.current, form=form,
+                         numbers=numbers, conflict=exc, labels=TASK_FIELD_LABELS)
+    return _row(task, programme)
+
+
+@bp.post("/tasks/<int:task_id>/status")
+def task_status(task_id):
+    task = policy.load(Task, task_id, "edit")
+    programme = services.load_programme(task.programme_id)
+    form = TaskStatusForm()
+    if not form.validate_on_submit():
+        return _row(task, programme, status=422)
+    try:
+        services.save_task(current_user, task, {"status": form.status.data}, form.version.data)
+    except Conflict as exc:
+        return _row(exc.current, programme, status=409, conflict=exc, labels=TASK_FIELD_LABELS)
+    return _row(task, programme)
+
+
+@bp.post("/tasks/<int:task_id>/move/<direction>")
+def move_task(task_id, direction):
+    task = policy.load(Task, task_id, "edit")
+    if direction not in ("up", "down"):
+        abort(404)
+    programme = services.load_programme(task.programme_id)
+    try:
+        services.move_task(current_user, task, direction)
+    except Conflict:
+        pass  # someone reordered at the same moment: show the order as it is now
+    data = services.page_data(programme, _filters())
+    section = db.session.get(Section, task.section_id)
+    return _fragment("section_body", programme, f"task-{task.id}", section=section, **data)
+
+
+@bp.post("/programmes/<int:programme_id>/tasks/bulk")
+def bulk_status(programme_id):
+    programme = services.load_programme(programme_id, "edit")
+    form = BulkStatusForm()
+    if not form.validate_on_submit():
+        abort(422)
+    versions = {}
+    for raw in request.form.getlist("task"):
+        task_id, _sep, version = raw.partition(":")
+        if task_id.isdigit() and version.isdigit():
+            versions[int(task_id)] = int(version)
+    if not versions:
+        flash(_("Отметьте мероприятия для смены статуса."), "warning")
+    else:
+        changed, stale = services.bulk_status(current_user, programme, versions, form.status.data)
+        flash(_("Статус изменён у %(n)s мероприятий.", n=len(changed)), "success")
+        if stale:
+            flash(_("Не изменены (их уже поменял другой участник): %(t)s",
+                    t="; ".join(t.title[:60] for t in stale)), "warning")
+    return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="plan"))
+
+
+@bp.post("/tasks/<int:task_id>/comments")
+def comment_task(task_id):
+    task = policy.load(Task, task_id, "view")
+    programme = services.load_programme(task.programme_id)
+    if not policy.can("edit", programme) and not policy.can("review", programme):
+        abort(403)
+    form = CommentForm()
+    if form.validate_on_submit():
+        _comment, mentioned = collab.add_comment(current_user, task, form.body.data, programme.scope,
+                                                 url_for("programmes.task", task_id=task.id),
+                                                 services.participants(programme))
+        if mentioned:
+            flash(_("Уведомлены: %(names)s.", names=", ".join(u.full_name for u in mentioned)), "info")
+    else:
+        flash("; ".join(form.body.errors), "error")
+    return redirect(url_for("programmes.task", task_id=task.id, _anchor="comments"))
+
+
+@bp.post("/tasks/<int:task_id>/attachments")
+def upload(task_id):
+    task = policy.load(Task, task_id, "edit")
+    form = AttachmentForm()
+    if not form.validate_on_submit():
+        flash("; ".join(form.file.errors) or _("Файл не выбран."), "error")
+        return redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence")), 303
+    try:
+        filename, stored, content_type, size = uploads.store(form.file.data)
+    except uploads.UploadRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence")), 303
+    attachment = TaskAttachment(municipality_id=task.municipality_id, task_id=task.id, filename=filename,
+                                stored_name=stored, content_type=content_type, size=size,
+                                uploaded_by_id=current_user.id)
+    services.create(current_user, attachment, ("filename", "size"), scope=f"programme:{task.programme_id}",
+                    summary=f"Файл к мероприятию: {filename}")
+    flash(_("Файл «%(f)s» загружен.", f=filename), "success")
+    return redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence"))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id):
+    item = policy.load(TaskAttachment, attachment_id, "view")
+    return uploads.send(item.stored_name, item.filename, item.content_type)
+
+
+# --- Indicators ----------------------------------------------------------------------
+
+def _indicator_fragment(block, programme, indicator, status=200, **ctx):
+    return _fragment(block, programme, "indicators-h", status, indicator=indicator,
+                     **services.page_data(programme), **ctx)
+
+
+@bp.post("/programmes/<int:programme_id>/indicators")
+def add_indicator(programme_id):
+    programme = services.load_programme(programme_id, "edit")
+    form = IndicatorForm(prefix="indicator")
+    if not form.validate_on_submit():
+        flash(_("Показатель не добавлен: %(e)s", e="; ".join(e for errs in form.errors.values() for e in errs)), "error")
+        return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="indicators")), 303
+    services.add_indicator(current_user, programme, {f: getattr(form, f).data for f in services.INDICATOR_FIELDS})
+    return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="indicators"))
+
+
+@bp.route("/indicators/<int:indicator_id>/edit", methods=["GET", "POST"])
+def edit_indicator(indicator_id):
+    indicator = policy.load(Indicator, indicator_id, "edit")
+    programme = services.load_programme(indicator.programme_id)
+    form = IndicatorForm(obj=indicator) if request.method == "GET" else IndicatorForm()
+    if request.method == "GET":
+        form.version.data = indicator.version
+        return _indicator_fragment("indicator_form", programme, indicator, form=form)
+    if not form.validate_on_submit():
+        return _indicator_fragment("indicator_form", programme, indicator, 422, form=form)
+    try:
+        services.save_changes(current_user, indicator, {f: getattr(form, f).data for f in services.INDICATOR_FIELDS},
+                              form.version.data, scope=programme.scope, summary=f"Показатель: {indicator.name[:80]}")
+    except Conflict as exc:
+        form.version.data = exc.current.version
+        return _indicator_fragment("indicator_form", programme, exc.current, 409, form=form, conflict=exc,
+                                   labels={})
+    return _indicator_fragment("indicator_row", programme, indicator)
+
+
+@bp.get("/indicators/<int:indicator_id>")
+def indicator_row(indicator_id):
+    indicator = policy.load(Indicator, indicator_id, "view")
+    programme = services.load_programme(indicator.programme_id)
+    return _indicator_fragment("indicator_row", programme, indicator)
+
+
+def _value(indicator_id, period_id, action):
+    indicator = policy.load(Indicator, indicator_id, action)
+    period = policy.load(ReportingPeriod, period_id, "view")
+    if period.programme_id != indicator.programme_id:
+        abort(404)
+    return indicator, period, services.value_for(indicator, period)
+
+
+@bp.get("/indicators/<int:indicator_id>/values/<int:period_id>")
+def value_cell(indicator_id, period_id):
+    indicator, period, value = _value(indicator_id, period_id, "view")
+    programme = services.load_programme(indicator.programme_id)
+    return _fragment("value_cell", programme, "indicators-h", indicator=indicator, period=period, value=value)
+
+
+@bp.route("/indicators/<int:indicator_id>/values/<int:period_id>/edit", methods=["GET", "POST"])
+def edit_value(indicator_id, period_id):
+    indicator, period, value = _value(indicator_id, period_id, "edit")
+    programme = services.load_programme(indicator.programme_id)
+    ctx = dict(indicator=indicator, period=period, value=value)
+    if services.period_locked(period):
+        return _fragment("value_cell", programme, "indicators-h", 422, locked=True, **ctx)
+    if request.method == "GET":
+        form = ValueForm(target=value.target, actual=value.actual, version=value.version)
+        return _fragment("value_form", programme, "indicators-h", form=form, **ctx)
+    form = ValueForm()
+    if not form.validate_on_submit():
+        return _fragment("value_form", programme, "indicators-h", 422, form=form, **ctx)
+    try:
+        services.save_value(current_user, value, {"target": form.target.data, "actual": form.actual.data},
+                            form.version.data)
+    except Conflict:
+        db.session.rollback()
+        fresh = services.value_for(indicator, period)
+        form.version.data = fresh.version
+        return _fragment("value_form", programme, "indicators-h", 409, form=form, stale=fresh,
+                         **dict(ctx, value=fresh))
+    return _fragment("value_cell", programme, "indicators-h", **ctx)
+
+
+# --- Reporting periods and reports -----------------------------------------------------------
+
+@bp.route("/programmes/<int:programme_id>/reports/<int:period_id>", methods=["GET", "POST"])
+def report(programme_id, period_id):
+    programme = services.load_programme(programme_id)
+    period = policy.load(ReportingPeriod, period_id, "view")
+    if period.programme_id != programme.id:
+        abort(404)
+    report = services.report_for(programme, period)
+    form = ReportForm(narrative=report.narrative, version=report.version) if request.method == "GET" else ReportForm()
+    status = 200
+    if request.method == "POST":
+        policy.authorize("submit", programme)
+        if report.is_locked or report.status == "submitted":
+            abort(409)
+        if form.validate_on_submit():
+            try:
+                services.save_report(current_user, report, form.narrative.data, form.version.data)
+            except Conflict:
+                flash(_("Отчёт уже изменил другой участник: ниже его версия. Внесите правку заново."), "warning")
+                return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id)), 303
+            if request.form.get("submit") == "1":
+                services.submit_report(current_user, programme, report)
+                flash(_("Отчёт сдан куратору."), "success")
+            else:
+                flash(_("Черновик отчёта сохранён."), "success")
+            return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id))
+        status = 422
+    data = services.page_data(programme)
+    return render("programmes/report.html", status=status, report=report, period=period, form=form,
+                  review_form=ReviewForm(), **_context(programme, **data))
+
+
+@bp.post("/programmes/<int:programme_id>/reports/<int:period_id>/review")
+def review_report(programme_id, period_id):
+    programme = services.load_programme(programme_id, "review")
+    period = policy.load(ReportingPeriod, period_id, "view")
+    if period.programme_id != programme.id:
+        abort(404)
+    report = services.report_for(programme, period)
+    if report.status != "submitted":
+        flash(_("Принять или вернуть можно только сданный отчёт."), "error")
+        return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id)), 303
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        flash("; ".join(form.feedback.errors), "error")
+        return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id)), 303
+    services.review_report(current_user, programme, report, form.feedback.data, form.decision.data == "accept")
+    flash(_("Отчёт принят и закрыт для изменений.") if report.is_locked else _("Отчёт возвращён школе."), "success")
+    return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id))

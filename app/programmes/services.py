@@ -1,0 +1,430 @@
+"""Programme work: creating from the template, tasks, indicators, periods, reports, status.
+
+Every change goes through editing.save_changes/create (version check + history in the
+programme's scope, which is also the live change feed).
+"""
+import calendar
+from datetime import date
+
+from flask import url_for
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from .. import policy
+from ..accounts.models import User
+from ..activity.services import record
+from ..collab import services as collab
+from ..demo import content
+from ..editing import create, save_changes  # noqa: F401  (routes use both)
+from ..extensions import db
+from ..timeutil import today, utcnow
+from ..versioning import Conflict, check_version, commit_or_conflict
+from .models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section, Task)
+from .progress import group_values, indicator_status, section_totals
+
+PERIOD_MONTHS = ((11, 0), (1, 1), (3, 1), (6, 1))  # (month, years after the start year) — seed 002
+MONTH_NAMES = {1: "Январь", 3: "Март", 6: "Июнь", 11: "Ноябрь"}
+
+# Who may move a programme from one status to another (policy action checked on the programme).
+TRANSITIONS = {
+    ("draft", "on_approval"): "status",
+    ("on_approval", "draft"): "approve",
+    ("on_approval", "approved"): "approve",
+    ("approved", "in_progress"): "status",
+    ("in_progress", "completed"): "approve",
+    ("in_progress", "closed"): "approve",
+    ("approved", "closed"): "approve",
+}
+
+TASK_FIELDS = ("section_id", "title", "due_date", "expected_result", "responsible", "owner_id", "status", "evidence")
+INDICATOR_FIELDS = ("name", "unit", "direction", "source", "baseline", "baseline_date")
+PASSPORT_FIELDS = ("name", "main_idea", "risks", "resources")
+GOAL_FIELDS = ("text", "justification", "realism")
+
+
+def default_periods(start_year):
+    periods = []
+    for year_offset in (0, 1):
+        for month, extra in PERIOD_MONTHS:
+            year = start_year + year_offset + extra
+            last_day = calendar.monthrange(year, month)[1]
+            periods.append((f"{MONTH_NAMES[month]} {year}", date(year, month, last_day)))
+    return periods
+
+
+def create_programme(actor, partnership, start_year=None):
+    """A draft programme from the template: four mandatory sections (seed 000), eight periods (seed 002)."""
+    start_year = start_year or partnership.start_year
+    school = partnership.school
+    programme = Programme(
+        municipality_id=partnership.municipality_id, partnership_id=partnership.id, school_id=partnership.school_id,
+        start_year=start_year, end_year=start_year + 2,
+        name=f"Программа улучшения образовательных результатов {school.name} на {start_year}–{start_year + 2} гг.",
+    )
+    db.session.add(programme)
+    db.session.flush()
+    for position, section in enumerate(content.MANDATORY_SECTIONS, start=1):
+        db.session.add(Section(municipality_id=programme.municipality_id, programme_id=programme.id,
+                               code=section["code"], title=section["title"], position=position, is_mandatory=True))
+    for position, (title, deadline) in enumerate(default_periods(start_year), start=1):
+        db.session.add(ReportingPeriod(municipality_id=programme.municipality_id, programme_id=programme.id,
+                                       position=position, title=title, deadline=deadline))
+    record(actor, programme, "create", summary=f"Создана программа: {programme.name}", scope=programme.scope)
+    db.session.commit()
+    return programme
+
+
+def participants(programme):
+    """Everyone who works on the programme: school team, tutor-school staff, curator, admins."""
+    p = programme.partnership
+    return db.session.scalars(select(User).where(
+        User.municipality_id == programme.municipality_id, User.is_active_account.is_(True),
+        or_(User.organisation_id.in_((p.school_id, p.tutor_school_id)), User.id == p.curator_id,
+            User.role == "admin")).order_by(User.full_name)).all()
+
+
+# --- Reading a programme -------------------------------------------------------------
+
+PROGRAMME_LOAD = (joinedload(Programme.partnership), joinedload(Programme.school))
+
+
+def load_programme(programme_id, action="view"):
+    """The programme with its partnership and school in one query, authorized."""
+    return policy.load(Programme, programme_id, action, options=PROGRAMME_LOAD)
+
+
+def page_data(programme, filters=None):
+    """Everything the programme page shows, in a fixed number of queries whatever the size."""
+    filters = filters or {}
+    sections = db.session.scalars(select(Section).where(Section.programme_id == programme.id)
+                                  .order_by(Section.position)).all()
+    all_tasks = db.session.scalars(select(Task).where(Task.programme_id == programme.id)
+                                   .options(joinedload(Task.owner)).order_by(Task.section_id, Task.position)).all()
+    indicators = db.session.scalars(select(Indicator).where(Indicator.programme_id == programme.id)
+                                    .order_by(Indicator.position)).all()
+    periods = db.session.scalars(select(ReportingPeriod).where(ReportingPeriod.programme_id == programme.id)
+                                 .order_by(ReportingPeriod.position)).all()
+    values = group_values(db.session.scalars(select(IndicatorValue).where(
+        IndicatorValue.programme_id == programme.id)).all())
+    reports = {r.period_id: r for r in db.session.scalars(select(PeriodReport).where(
+        PeriodReport.programme_id == programme.id))}
+    goals = db.session.scalars(select(Goal).where(Goal.programme_id == programme.id).order_by(Goal.position)).all()
+    now = today()
+    tasks = [t for t in all_tasks if _matches(t, filters, now)]
+    by_section = {s.id: [] for s in sections}
+    for task in tasks:
+        by_section.setdefault(task.section_id, []).append(task)
+    numbers = {}
+    for s_index, section in enumerate(sections, start=1):
+        for t_index, task in enumerate([t for t in all_tasks if t.section_id == section.id], start=1):
+            numbers[task.id] = f"{s_index}.{t_index}"
+    lights = {i.id: indicator_status(i, values.get(i.id, {}), periods) for i in indicators}
+    return {
+        "sections": sections, "tasks_by_section": by_section, "numbers": numbers, "all_tasks": all_tasks,
+        "indicators": indicators, "periods": periods, "values": values, "lights": lights, "reports": reports,
+        "goals": goals, "today": now, "filters": filters,
+        "overview": overview(programme, sections, all_tasks, indicators, lights, periods, reports, now),
+    }
+
+
+def _matches(task, filters, now):
+    if filters.get("section") and str(task.section_id) != filters["section"]:
+        return False
+    status = filters.get("status")
+    if status == "overdue":
+        if not task.is_overdue(now):
+            return False
+    elif status and task.status != status:
+        return False
+    owner = filters.get("owner")
+    if owner == "none" and task.owner_id is not None:
+        return False
+    if owner and owner != "none" and str(task.owner_id) != owner:
+        return False
+    return True
+
+
+def overview(programme, sections, tasks, indicators, lights, periods, reports, now):
+    totals = section_totals(sections, tasks, now)
+    on_track = sum(1 for i in indicators if lights[i.id][0] == "green")
+    next_period = next((p for p in periods if p.deadline >= now and
+                        (reports.get(p.id) is None or reports[p.id].status in ("draft", "returned"))), None)
+    missed = [p for p in periods if p.deadline < now and (reports.get(p.id) is None or
+                                                           reports[p.id].status in ("draft", "returned"))]
+    all_total = sum(t["total"] - t["cancelled"] for t in totals.values())
+    all_done = sum(t["done"] for t in totals.values())
+    return {
+        "totals": totals, "indicators_on_track": on_track, "indicators_total": len(indicators),
+        "indicators_off_track": sum(1 for i in indicators if lights[i.id][0] == "red"),
+        "next_period": next_period, "missed_periods": missed,
+        "tasks_total": all_total, "tasks_done": all_done,
+        "tasks_overdue": sum(t["overdue"] for t in totals.values()),
+        "percent": round(100 * all_done / all_total) if all_total else 0,
+    }
+
+
+def task_numbers(programme_id, section_id):
+    ids = db.session.scalars(select(Task.id).where(Task.programme_id == programme_id, Task.section_id == section_id)
+                             .order_by(Task.position)).all()
+    section_ids = db.session.scalars(select(Section.id).where(Section.programme_id == programme_id)
+                                     .order_by(Section.position)).all()
+    s_index = section_ids.index(section_id) + 1 if section_id in section_ids else 0
+    return {task_id: f"{s_index}.{n}" for n, task_id in enumerate(ids, start=1)}
+
+
+# --- Programme passport and status ------------------------------------------------------
+
+def save_passport(actor, programme, data, version):
+    return save_changes(actor, programme, data, version, scope=programme.scope, summary="Паспорт программы")
+
+
+def change_status(actor, programme, new_status, version):
+    action = TRANSITIONS.get((programme.status, new_status))
+    if action is None or not policy.can(action, programme, actor):
+        return False
+    check_version(programme, version, mine={"status": new_status})
+    old = programme.status
+    programme.status = new_status
+    programme.status_changed_at = utcnow()
+    programme.status_changed_by_id = actor.id
+    db.session.flush()
+    record(actor, programme, "status", {"status": [old, new_status]}, summary=f"Статус программы: {new_status}",
+           scope=programme.scope)
+    collab.notify(participants(programme), "status",
+                  f"{actor.full_name}: статус программы «{programme.school.short_name}» — {STATUS_TEXT[new_status]}",
+                  url_for("programmes.programme", programme_id=programme.id), programme, actor)
+    commit_or_conflict(programme, mine={"status": new_status})
+    return True
+
+
+STATUS_TEXT = {"draft": "черновик", "on_approval": "на согласовании", "approved": "утверждена",
+               "in_progress": "реализуется", "completed": "завершена", "closed": "закрыта досрочно"}
+
+
+def add_goal(actor, programme, data):
+    position = (db.session.scalar(select(func.max(Goal.position)).where(Goal.programme_id == programme.id)) or 0) + 1
+    goal = Goal(municipality_id=programme.municipality_id, programme_id=programme.id, position=position, **data)
+    return create(actor, goal, GOAL_FIELDS, scope=programme.scope, summary=f"Цель: {goal.text[:100]}")
+
+
+def add_section(actor, programme, title):
+    position = (db.session.scalar(select(func.max(Section.position)).where(
+        Section.programme_id == programme.id)) or 0) + 1
+    section = Section(municipality_id=programme.municipality_id, programme_id=programme.id, title=title,
+                      position=position, code=f"extra-{position}")
+    return create(actor, section, ("title",), scope=programme.scope, summary=f"Раздел: {title}")
+
+
+def delete_section(actor, section):
+    """Only an added (not mandatory) and empty section can go."""
+    if section.is_mandatory or db.session.scalar(select(func.count()).select_from(Task).where(
+            Task.section_id == section.id)):
+        return False
+    record(actor, section, "delete", {"title": [section.title, None]}, summary=f"Удалён раздел: {section.title}",
+           scope=f"programme:{section.programme_id}")
+    db.session.delete(section)
+    db.session.commit()
+    return True
+
+
+# --- Tasks -------------------------------------------------------------------------
+
+def add_task(actor, programme, data):
+    position = (db.session.scalar(select(func.max(Task.position)).where(
+        Task.programme_id == programme.id, Task.section_id == data["section_id"])) or 0) + 1
+    task = Task(municipality_id=programme.municipality_id, programme_id=programme.id, position=position, **data)
+    if task.status == "done":
+        task.completed_at = utcnow()
+    create(actor, task, TASK_FIELDS, scope=programme.scope, summary=f"Мероприятие: {task.title[:120]}")
+    _after_task_change(actor, task, {"owner_id": [None, task.owner_id]} if task.owner_id else {})
+    return task
+
+
+def save_task(actor, task, data, version):
+    if "status" in data:
+        task.completed_at = utcnow() if data["status"] == "done" and task.status != "done" else task.completed_at
+    changes = save_changes(actor, task, data, version, scope=f"programme:{task.programme_id}",
+                           summary=f"Мероприятие: {task.title[:120]}")
+    _after_task_change(actor, task, changes)
+    return changes
+
+
+def _after_task_change(actor, task, changes):
+    """Notifications follow a saved change (assigned to me, my task's status changed), and hooks of other areas."""
+    url = url_for("programmes.task", task_id=task.id)
+    if "owner_id" in changes and task.owner_id:
+        owner = db.session.get(User, task.owner_id)
+        collab.notify([owner], "assigned", f"{actor.full_name} назначает вам мероприятие «{task.title[:150]}»",
+                      url, task, actor)
+    elif "status" in changes and task.owner is not None:
+        collab.notify([task.owner], "status",
+                      f"{actor.full_name}: «{task.title[:120]}» — {TASK_STATUS_TEXT[task.status]}", url, task, actor)
+    if changes:
+        for hook in TASK_HOOKS:
+            hook(actor, task, changes)
+        db.session.commit()
+
+
+TASK_HOOKS = []  # other areas react to task changes (a recommendation closes with its task)
+TASK_STATUS_TEXT = {"planned": "запланировано", "in_progress": "выполняется", "done": "выполнено",
+                    "cancelled": "отменено"}
+
+
+def move_task(actor, task, direction):
+    """Swap with the neighbour above or below in the same section."""
+    siblings = db.session.scalars(select(Task).where(Task.programme_id == task.programme_id,
+                                                     Task.section_id == task.section_id).order_by(Task.position)).all()
+    index = siblings.index(task)
+    other_index = index - 1 if direction == "up" else index + 1
+    if not 0 <= other_index < len(siblings):
+        return False
+    # Renumber densely first so that equal or gapped positions cannot make the swap a no-op.
+    for n, sibling in enumerate(siblings, start=1):
+        sibling.position = n
+    other = siblings[other_index]
+    task.position, other.position = other.position, task.position
+    db.session.flush()
+    record(actor, task, "move", {"position": [other.position, task.position]},
+           summary=f"Порядок: {task.title[:100]}", scope=f"programme:{task.programme_id}")
+    commit_or_conflict(task)
+    return True
+
+
+def bulk_status(actor, programme, versions, status):
+    """Set a status on several tasks; each is checked against the version the user saw.
+    Returns (changed, stale) lists of tasks; stale ones are left as they are."""
+    tasks = db.session.scalars(select(Task).where(Task.programme_id == programme.id,
+                                                  Task.id.in_(list(versions)))).all()
+    changed, stale = [], []
+    for task in tasks:
+        try:
+            if save_task(actor, task, {"status": status}, versions[task.id]):
+                changed.append(task)
+        except Conflict:
+            stale.append(task)
+    return changed, stale
+
+
+def overdue_reminders(now=None):
+    """Notify owners of overdue tasks once per task. Run by `flask remind-overdue` and at page views."""
+    now = now or today()
+    tasks = db.session.scalars(select(Task).where(Task.status.in_(("planned", "in_progress")),
+                                                  Task.due_date < now, Task.owner_id.is_not(None))
+                               .options(joinedload(Task.owner))).all()
+    sent = 0
+    for task in tasks:
+        if collab.notify_once(task.owner, "overdue", f"Просрочено мероприятие «{task.title[:150]}» (срок "
+                              f"{task.due_date.strftime('%d.%m.%Y')})", f"/tasks/{task.id}", task):
+            sent += 1
+    db.session.commit()
+    return sent
+
+
+# --- Indicators ----------------------------------------------------------------------
+
+def add_indicator(actor, programme, data):
+    position = (db.session.scalar(select(func.max(Indicator.position)).where(
+        Indicator.programme_id == programme.id)) or 0) + 1
+    indicator = Indicator(municipality_id=programme.municipality_id, programme_id=programme.id, position=position,
+                          **data)
+    return create(actor, indicator, INDICATOR_FIELDS, scope=programme.scope, summary=f"Показатель: {indicator.name}")
+
+
+def value_for(indicator, period):
+    value = db.session.scalar(select(IndicatorValue).where(IndicatorValue.indicator_id == indicator.id,
+                                                           IndicatorValue.period_id == period.id))
+    if value is None:
+        value = IndicatorValue(municipality_id=indicator.municipality_id, programme_id=indicator.programme_id,
+                               indicator_id=indicator.id, period_id=period.id, version=0)
+    return value
+
+
+def period_locked(period):
+    report = db.session.scalar(select(PeriodReport).where(PeriodReport.period_id == period.id))
+    return report is not None and report.is_locked
+
+
+def save_value(actor, value, data, version):
+    """Target/actual of one indicator in one period. A new cell starts at version 0."""
+    if value.id is None:
+        if str(version) != "0":
+            raise Conflict(value, data)
+        for name, v in data.items():
+            setattr(value, name, v)
+        db.session.add(value)
+        db.session.flush()
+        record(actor, value, "update", {k: [None, v] for k, v in data.items()},
+               summary=f"{value.indicator.name[:80]} · {value.period.title}", scope=f"programme:{value.programme_id}")
+        try:
+            db.session.commit()
+        except Exception:  # two first saves of one cell at once: the unique key refuses the second
+            db.session.rollback()
+            raise Conflict(value, data) from None
+        return data
+    return save_changes(actor, value, data, version, scope=f"programme:{value.programme_id}",
+                        summary=f"{value.indicator.name[:80]} · {value.period.title}")
+
+
+# --- Period reports --------------------------------------------------------------------
+
+def report_for(programme, period):
+    report = db.session.scalar(select(PeriodReport).where(PeriodReport.programme_id == programme.id,
+                                                          PeriodReport.period_id == period.id))
+    if report is None:
+        report = PeriodReport(municipality_id=programme.municipality_id, programme_id=programme.id,
+                              period_id=period.id, version=0)
+    return report
+
+
+def save_report(actor, report, narrative, version):
+    if report.id is None:
+        if str(version) != "0":
+            raise Conflict(report, {"narrative": narrative})
+        report.narrative = narrative
+        report.version = 1
+        create(actor, report, ("narrative",), scope=f"programme:{report.programme_id}",
+               summary=f"Отчёт за период: {report.period.title}")
+        return report
+    save_changes(actor, report, {"narrative": narrative}, version, scope=f"programme:{report.programme_id}",
+                 summary=f"Отчёт за период: {report.period.title}")
+    return report
+
+
+def submit_report(actor, programme, report):
+    """Snapshot the period's indicator actuals and hand the report to the curator."""
+    values = db.session.scalars(select(IndicatorValue).where(IndicatorValue.period_id == report.period_id)
+                                .options(joinedload(IndicatorValue.indicator))).all()
+    report.snapshot = {str(v.indicator_id): {"name": v.indicator.name, "unit": v.indicator.unit,
+                                             "target": v.target, "actual": v.actual} for v in values}
+    old = report.status
+    report.status = "submitted"
+    report.submitted_at = utcnow()
+    report.submitted_by_id = actor.id
+    db.session.flush()
+    record(actor, report, "status", {"status": [old, "submitted"]}, summary=f"Отчёт сдан: {report.period.title}",
+           scope=programme.scope)
+    curator = programme.partnership.curator
+    collab.notify([curator], "report", f"{programme.school.short_name}: сдан отчёт за период «{report.period.title}»",
+                  url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report, actor)
+    commit_or_conflict(report)
+
+
+def review_report(actor, programme, report, feedback, accept):
+    old = report.status
+    report.feedback = feedback
+    report.feedback_by_id = actor.id
+    report.status = "accepted" if accept else "returned"
+    report.accepted_at = utcnow() if accept else None
+    db.session.flush()
+    record(actor, report, "status", {"status": [old, report.status], "feedback": [None, feedback]},
+           summary=f"Отчёт {'принят' if accept else 'возвращён'}: {report.period.title}", scope=programme.scope)
+    school_team = [u for u in participants(programme) if u.organisation_id == programme.school_id]
+    collab.notify(school_team, "report", f"Куратор {'принял' if accept else 'вернул'} отчёт за «{report.period.title}»",
+                  url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report, actor)
+    commit_or_conflict(report)
+
+
+def programmes_for_user():
+    return db.session.scalars(policy.visible_programmes().options(
+        joinedload(Programme.school)).order_by(Programme.start_year.desc())).all()
+

@@ -1,0 +1,73 @@
+"""Uploaded files: kept outside static/ under a random name, type-checked by content, size-limited,
+and sent back only as attachments (never rendered inline by the browser)."""
+import os
+import secrets
+
+from flask import current_app, send_file
+from flask_babel import gettext as _
+
+MAX_BYTES = 10 * 1024 * 1024
+# extension -> (content type, check of the first bytes)
+ALLOWED = {
+    "pdf": ("application/pdf", lambda head: head.startswith(b"%PDF")),
+    "png": ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    "jpg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    "jpeg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", lambda h: h.startswith(b"PK\x03\x04")),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", lambda h: h.startswith(b"PK\x03\x04")),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", lambda h: h.startswith(b"PK\x03\x04")),
+    "odt": ("application/vnd.oasis.opendocument.text", lambda h: h.startswith(b"PK\x03\x04")),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", lambda h: h.startswith(b"PK\x03\x04")),
+    "doc": ("application/msword", lambda h: h.startswith(b"\xd0\xcf\x11\xe0")),
+    "xls": ("application/vnd.ms-excel", lambda h: h.startswith(b"\xd0\xcf\x11\xe0")),
+    "txt": ("text/plain", lambda h: _is_text(h)),
+    "csv": ("text/csv", lambda h: _is_text(h)),
+}
+
+
+class UploadRefused(ValueError):
+    pass
+
+
+def _is_text(head):
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(head) - 4  # a multi-byte letter cut by the sample's end
+    return b"\x00" not in head
+
+
+def clean_filename(name):
+    """The name shown to people: no folders, no control characters, bounded length."""
+    name = os.path.basename((name or "").replace("\\", "/"))
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    return name[-150:] or "file"
+
+
+def store(file_storage):
+    """Save an uploaded file; returns (display name, stored name, content type, size)."""
+    filename = clean_filename(file_storage.filename)
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if ext not in ALLOWED:
+        raise UploadRefused(_("Такой тип файла не принимается. Можно: %(types)s.", types=", ".join(sorted(ALLOWED))))
+    data = file_storage.stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise UploadRefused(_("Файл больше 10 МБ."))
+    if not data:
+        raise UploadRefused(_("Файл пустой."))
+    content_type, check = ALLOWED[ext]
+    if not check(data[:2048]):
+        raise UploadRefused(_("Содержимое файла не соответствует расширению .%(ext)s.", ext=ext))
+    folder = current_app.config["UPLOAD_FOLDER"]
+    os.makedirs(folder, exist_ok=True)
+    stored = secrets.token_hex(16) + "." + ext
+    with open(os.path.join(folder, stored), "wb") as fh:
+        fh.write(data)
+    return filename, stored, content_type, len(data)
+
+
+def send(stored_name, filename, content_type):
+    path = os.path.join(current_app.config["UPLOAD_FOLDER"], os.path.basename(stored_name))
+    resp = send_file(path, mimetype=content_type, as_attachment=True, download_name=filename)
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp
