@@ -58,6 +58,14 @@ def init_app(app):
         db.session.commit()
         click.echo(f"Создан пользователь {user.email} ({role}).")
 
+    @app.cli.command("remind-overdue")
+    def remind_overdue_command():
+        """Notify owners of overdue tasks (once per task). Run daily from cron."""
+        from .programmes.services import overdue_reminders
+
+        with app.test_request_context():  # notifications carry links built with url_for
+            click.echo(f"Напоминаний отправлено: {overdue_reminders()}.")
+
     @app.cli.command("municipalities")
     def municipalities_command():
         """List municipality codes."""

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import false
 
 from .accounts.models import User
+from .collab.models import Notification
 from .extensions import db
 from .orgs.models import ContextFactor, Municipality, Organisation, Partnership
 from .programmes.models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section,
@@ -102,6 +103,10 @@ def _attachment(user, action, attachment):
     return _programme_part(user, action, attachment.task)
 
 
+def _notification(user, action, notification):
+    return notification.user_id == user.id
+
+
 RULES = {
     Municipality: _municipality,
     Organisation: _organisation,
@@ -117,6 +122,7 @@ RULES = {
     ReportingPeriod: _programme_part,
     PeriodReport: _programme_part,
     TaskAttachment: _attachment,
+    Notification: _notification,
 }
 
 

@@ -1,14 +1,18 @@
-from flask import redirect, request, url_for
+from flask import redirect, url_for
 from flask_login import current_user
 
 from .. import policy
 from ..htmx import render
 from . import bp, services
+from .models import Notification
 
 
 @bp.get("/notifications")
 def notifications():
     policy.authorize("view", current_user._get_current_object())
+    from ..programmes.services import overdue_reminders
+
+    overdue_reminders(owner=current_user)
     items = services.notifications_of(current_user)
     return render("collab/notifications.html", block="list", items=items)
 
@@ -23,16 +27,8 @@ def mark_all_read():
 @bp.post("/notifications/<int:notification_id>/open")
 def open_notification(notification_id):
     """Mark one notification read and go where it points (only to a path on this site)."""
-    policy.authorize("view", current_user._get_current_object())
-    from .models import Notification
-    from ..extensions import db
-
-    item = db.session.get(Notification, notification_id)
-    if item is None or item.user_id != current_user.id:
-        return render("errors/error.html", status=404, status_code=404, message="Уведомление не найдено.")
+    item = policy.load(Notification, notification_id, "view")
     services.mark_read(current_user, item.id)
     target = item.url if item.url.startswith("/") and not item.url.startswith("//") else url_for("collab.notifications")
     return redirect(target)
 
-
-__all__ = ["request"]

@@ -47,6 +47,11 @@ def _fragment(block, programme, anchor, status=200, **ctx):
     return render(PAGE, block=block, status=status, **_context(programme, **ctx))
 
 
+def _errors(form):
+    """All of a form's messages in one line, for a flash after a plain (non-htmx) form post."""
+    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
 def _owner_choices(programme):
     return [(0, "—")] + [(u.id, u.full_name) for u in services.participants(programme)]
 
@@ -208,9 +213,11 @@ def save_passport_field(programme_id, field):
 
     form = PassportFieldForm()
     field = _passport_field(field)
+    valid = form.validate_on_submit()
     if field == "name" and not (form.value.data or "").strip():
         form.value.errors = [_("Наименование не может быть пустым.")]
-    if not form.validate_on_submit() or form.value.errors:
+        valid = False
+    if not valid:
         return _fragment("passport_field_form", programme, "passport-h", 422, field=field, form=form)
     try:
         services.save_passport(current_user, programme, {field: form.value.data}, form.version.data)
@@ -226,7 +233,7 @@ def add_goal(programme_id):
     programme = services.load_programme(programme_id, "edit")
     form = GoalForm(prefix="goal")
     if not form.validate_on_submit():
-        flash(_("Цель не добавлена: %(e)s", e="; ".join(e for errs in form.errors.values() for e in errs)), "error")
+        flash(_("Цель не добавлена: %(e)s", e=_errors(form)), "error")
         return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="passport")), 303
     services.add_goal(current_user, programme, {f: getattr(form, f).data for f in services.GOAL_FIELDS})
     return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="passport"))
@@ -429,7 +436,7 @@ def comment_task(task_id):
         if mentioned:
             flash(_("Уведомлены: %(names)s.", names=", ".join(u.full_name for u in mentioned)), "info")
     else:
-        flash("; ".join(form.body.errors), "error")
+        flash(_errors(form), "error")
     return redirect(url_for("programmes.task", task_id=task.id, _anchor="comments"))
 
 
@@ -438,7 +445,7 @@ def upload(task_id):
     task = policy.load(Task, task_id, "edit")
     form = AttachmentForm()
     if not form.validate_on_submit():
-        flash("; ".join(form.file.errors) or _("Файл не выбран."), "error")
+        flash(_errors(form) or _("Файл не выбран."), "error")
         return redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence")), 303
     try:
         filename, stored, content_type, size = uploads.store(form.file.data)
@@ -472,7 +479,7 @@ def add_indicator(programme_id):
     programme = services.load_programme(programme_id, "edit")
     form = IndicatorForm(prefix="indicator")
     if not form.validate_on_submit():
-        flash(_("Показатель не добавлен: %(e)s", e="; ".join(e for errs in form.errors.values() for e in errs)), "error")
+        flash(_("Показатель не добавлен: %(e)s", e=_errors(form)), "error")
         return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="indicators")), 303
     services.add_indicator(current_user, programme, {f: getattr(form, f).data for f in services.INDICATOR_FIELDS})
     return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="indicators"))
@@ -590,7 +597,7 @@ def review_report(programme_id, period_id):
         return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id)), 303
     form = ReviewForm()
     if not form.validate_on_submit():
-        flash("; ".join(form.feedback.errors), "error")
+        flash(_errors(form), "error")
         return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id)), 303
     services.review_report(current_user, programme, report, form.feedback.data, form.decision.data == "accept")
     flash(_("Отчёт принят и закрыт для изменений.") if report.is_locked else _("Отчёт возвращён школе."), "success")

@@ -305,16 +305,19 @@ def bulk_status(actor, programme, versions, status):
     return changed, stale
 
 
-def overdue_reminders(now=None):
-    """Notify owners of overdue tasks once per task. Run by `flask remind-overdue` and at page views."""
+def overdue_reminders(now=None, owner=None):
+    """Notify owners of overdue tasks once per task: daily by `flask remind-overdue`, and for
+    the signed-in user when they open their notifications."""
     now = now or today()
-    tasks = db.session.scalars(select(Task).where(Task.status.in_(("planned", "in_progress")),
-                                                  Task.due_date < now, Task.owner_id.is_not(None))
-                               .options(joinedload(Task.owner))).all()
+    query = select(Task).where(Task.status.in_(("planned", "in_progress")), Task.due_date < now,
+                               Task.owner_id.is_not(None)).options(joinedload(Task.owner))
+    if owner is not None:
+        query = query.where(Task.owner_id == owner.id)
+    tasks = db.session.scalars(query).all()
     sent = 0
     for task in tasks:
         if collab.notify_once(task.owner, "overdue", f"Просрочено мероприятие «{task.title[:150]}» (срок "
-                              f"{task.due_date.strftime('%d.%m.%Y')})", f"/tasks/{task.id}", task):
+                              f"{task.due_date.strftime('%d.%m.%Y')})", url_for("programmes.task", task_id=task.id), task):
             sent += 1
     db.session.commit()
     return sent
