@@ -6,7 +6,7 @@ the change and its history commit together.
 """
 from .activity.services import diff, record, snapshot
 from .extensions import db
-from .versioning import Conflict, check_version, commit_or_conflict
+from .versioning import Conflict, check_version, stale_as_conflict
 
 
 def save_changes(actor, obj, data, submitted_version, *, scope=None, summary=""):
@@ -19,9 +19,10 @@ def save_changes(actor, obj, data, submitted_version, *, scope=None, summary="")
     changes = diff(before, snapshot(obj, fields))
     if not changes:
         return {}
-    db.session.flush()
-    record(actor, obj, "update", changes, summary=summary or str(obj), scope=scope)
-    commit_or_conflict(obj, mine=data)
+    with stale_as_conflict(obj, mine=data):
+        db.session.flush()
+        record(actor, obj, "update", changes, summary=summary or str(obj), scope=scope)
+        db.session.commit()
     return changes
 
 

@@ -20,9 +20,13 @@ def init_app(app):
 
     @login_manager.user_loader
     def load_user(session_token):
+        from sqlalchemy.orm import joinedload
+
         from .accounts.models import User
 
-        return db.session.scalar(db.select(User).where(User.session_token == session_token))
+        # The layout shows the municipality and organisation on every page: load them with the user.
+        return db.session.scalar(db.select(User).where(User.session_token == session_token).options(
+            joinedload(User.municipality), joinedload(User.organisation)))
 
     @login_manager.unauthorized_handler
     def unauthorized():

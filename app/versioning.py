@@ -5,6 +5,8 @@ every UPDATE and bumps it, so two transactions can never both win. A save also n
 the version the user edited: if the row moved on since, it is a conflict, shown to
 the user with both sides, and nothing is written.
 """
+from contextlib import contextmanager
+
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -34,10 +36,12 @@ def check_version(obj, submitted_version, mine=None):
         raise Conflict(obj, mine or {})
 
 
-def commit_or_conflict(obj, mine=None):
-    """Commit; a concurrent writer that got there first turns into a Conflict."""
+@contextmanager
+def stale_as_conflict(obj, mine=None):
+    """Wrap the flush and commit of a change: if a concurrent writer got there first
+    (SQLAlchemy's UPDATE … WHERE version = ? matched nothing), roll back and raise Conflict."""
     try:
-        db.session.commit()
+        yield
     except StaleDataError:
         db.session.rollback()
         fresh = db.session.get(type(obj), obj.id, populate_existing=True)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..activity.models import ActivityEvent
@@ -91,23 +92,33 @@ def add_comment(actor, obj, body, scope, url, participants):
 
 # --- Presence and the change feed ---------------------------------------------------
 
-def touch_presence(user, scope):
-    """Mark the user present. Writes at most every few seconds per user and page."""
+def touch_presence(user_id, scope):
+    """Mark the user present: one indexed read, and a write at most every few seconds per
+    user and page (the live check runs every second or two). Call it last in a request:
+    its commit expires the objects loaded before it."""
     now = utcnow()
-    fresh_enough = now - timedelta(seconds=max(1, current_app.config["PRESENCE_SECONDS"] // 3))
-    result = db.session.execute(update(Presence).where(
-        Presence.user_id == user.id, Presence.scope == scope, Presence.last_seen < fresh_enough).values(last_seen=now))
-    if result.rowcount == 0:
-        exists = db.session.scalar(db.select(Presence.id).where(Presence.user_id == user.id, Presence.scope == scope))
-        if exists is None:
-            db.session.add(Presence(user_id=user.id, scope=scope, last_seen=now))
-    db.session.commit()
+    row = db.session.execute(db.select(Presence.id, Presence.last_seen).where(
+        Presence.user_id == user_id, Presence.scope == scope)).first()
+    if row is None:
+        db.session.add(Presence(user_id=user_id, scope=scope, last_seen=now))
+    elif row.last_seen < now - timedelta(seconds=max(1, current_app.config["PRESENCE_SECONDS"] // 3)):
+        db.session.execute(update(Presence).where(Presence.id == row.id).values(last_seen=now))
+    else:
+        return
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same user's other tab inserted it a moment ago
+        db.session.rollback()
 
 
-def present_users(scope):
+def present_users(scope, me=None):
+    """Users with the page open now; `me` is counted even before the first touch."""
     since = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
-    return db.session.scalars(db.select(User).join(Presence, Presence.user_id == User.id).where(
+    users = db.session.scalars(db.select(User).join(Presence, Presence.user_id == User.id).where(
         Presence.scope == scope, Presence.last_seen >= since).order_by(User.full_name)).all()
+    if me is not None and all(u.id != me.id for u in users):
+        users = sorted([*users, me], key=lambda u: u.full_name)
+    return users
 
 
 def presence_key(users):

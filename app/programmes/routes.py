@@ -93,20 +93,22 @@ def new_programme():
 @bp.get("/programmes/<int:programme_id>")
 def programme(programme_id):
     programme = services.load_programme(programme_id)
-    collab.touch_presence(current_user, programme.scope)
     data = services.page_data(programme, _filters())
-    present = collab.present_users(programme.scope)
-    return render(PAGE, block="tasks", **_context(
+    present = collab.present_users(programme.scope, me=current_user)
+    owners = _owner_choices(programme)
+    resp = render(PAGE, block="tasks", **_context(
         programme, **data, present=present, presence_key=collab.presence_key(present),
         since=collab.latest_event_id(programme.scope), activity=collab.recent_events(programme.scope),
-        owners=_owner_choices(programme), bulk_form=BulkStatusForm(), task_form=_new_task_form(programme, data),
+        owners=owners, bulk_form=BulkStatusForm(), task_form=_new_task_form(data, owners),
         status_labels=services.STATUS_TEXT))
+    collab.touch_presence(current_user.id, programme.scope)
+    return resp
 
 
-def _new_task_form(programme, data):
+def _new_task_form(data, owners):
     form = TaskForm(prefix="new")
     form.section_id.choices = [(s.id, s.title[:80]) for s in data["sections"]]
-    form.owner_id.choices = _owner_choices(programme)
+    form.owner_id.choices = owners
     return form
 
 
@@ -115,13 +117,13 @@ def live(programme_id):
     """The open page asks every second or two: anything new? Nothing new costs a few indexed
     queries and no rendering (204). Otherwise: the changed rows and panels, swapped out of band."""
     programme = policy.load(Programme, programme_id, "view")
-    scope = programme.scope
-    collab.touch_presence(current_user, scope)
+    scope, user_id = programme.scope, current_user.id
     since = request.args.get("since", 0, type=int)
     latest = collab.latest_event_id(scope)
-    present = collab.present_users(scope)
+    present = collab.present_users(scope, me=current_user)
     key = collab.presence_key(present)
     if latest <= since and key == request.args.get("who", ""):
+        collab.touch_presence(user_id, scope)
         return "", 204
     events = collab.events_since(scope, since) if latest > since else []
     programme = services.load_programme(programme_id)
@@ -156,6 +158,7 @@ def live(programme_id):
         parts.append(render_block(PAGE, "reports", **ctx))
     resp = current_app.make_response("".join(parts))
     resp.headers["Vary"] = "HX-Request"
+    collab.touch_presence(user_id, scope)
     return resp
 
 
@@ -574,7 +577,11 @@ def report(programme_id, period_id):
                 flash(_("Отчёт уже изменил другой участник: ниже его версия. Внесите правку заново."), "warning")
                 return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id)), 303
             if request.form.get("submit") == "1":
-                services.submit_report(current_user, programme, report)
+                try:
+                    services.submit_report(current_user, programme, report)
+                except Conflict:
+                    flash(_("Отчёт уже изменил другой участник. Проверьте и сдайте ещё раз."), "warning")
+                    return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id)), 303
                 flash(_("Отчёт сдан куратору."), "success")
             else:
                 flash(_("Черновик отчёта сохранён."), "success")
@@ -599,6 +606,10 @@ def review_report(programme_id, period_id):
     if not form.validate_on_submit():
         flash(_errors(form), "error")
         return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id)), 303
-    services.review_report(current_user, programme, report, form.feedback.data, form.decision.data == "accept")
+    try:
+        services.review_report(current_user, programme, report, form.feedback.data, form.decision.data == "accept")
+    except Conflict:
+        flash(_("Отчёт уже изменил другой участник. Проверьте его и повторите."), "warning")
+        return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id)), 303
     flash(_("Отчёт принят и закрыт для изменений.") if report.is_locked else _("Отчёт возвращён школе."), "success")
     return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id))

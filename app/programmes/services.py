@@ -17,8 +17,9 @@ from ..collab import services as collab
 from ..demo import content
 from ..editing import create, save_changes  # noqa: F401  (routes use both)
 from ..extensions import db
+from ..orgs.models import Partnership
 from ..timeutil import today, utcnow
-from ..versioning import Conflict, check_version, commit_or_conflict
+from ..versioning import Conflict, check_version, stale_as_conflict
 from .models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section, Task)
 from .progress import group_values, indicator_status, section_totals
 
@@ -85,7 +86,9 @@ def participants(programme):
 
 # --- Reading a programme -------------------------------------------------------------
 
-PROGRAMME_LOAD = (joinedload(Programme.partnership), joinedload(Programme.school))
+PROGRAMME_LOAD = (joinedload(Programme.partnership).joinedload(Partnership.tutor_school),
+                  joinedload(Programme.partnership).joinedload(Partnership.curator),
+                  joinedload(Programme.school), joinedload(Programme.status_changed_by))
 
 
 def load_programme(programme_id, action="view"):
@@ -187,13 +190,14 @@ def change_status(actor, programme, new_status, version):
     programme.status = new_status
     programme.status_changed_at = utcnow()
     programme.status_changed_by_id = actor.id
-    db.session.flush()
-    record(actor, programme, "status", {"status": [old, new_status]}, summary=f"Статус программы: {new_status}",
-           scope=programme.scope)
-    collab.notify(participants(programme), "status",
-                  f"{actor.full_name}: статус программы «{programme.school.short_name}» — {STATUS_TEXT[new_status]}",
-                  url_for("programmes.programme", programme_id=programme.id), programme, actor)
-    commit_or_conflict(programme, mine={"status": new_status})
+    with stale_as_conflict(programme, mine={"status": new_status}):
+        db.session.flush()
+        record(actor, programme, "status", {"status": [old, new_status]},
+               summary=f"Статус программы: {STATUS_TEXT[new_status]}", scope=programme.scope)
+        collab.notify(participants(programme), "status",
+                      f"{actor.full_name}: статус программы «{programme.school.short_name}» — {STATUS_TEXT[new_status]}",
+                      url_for("programmes.programme", programme_id=programme.id), programme, actor)
+        db.session.commit()
     return True
 
 
@@ -283,10 +287,11 @@ def move_task(actor, task, direction):
         sibling.position = n
     other = siblings[other_index]
     task.position, other.position = other.position, task.position
-    db.session.flush()
-    record(actor, task, "move", {"position": [other.position, task.position]},
-           summary=f"Порядок: {task.title[:100]}", scope=f"programme:{task.programme_id}")
-    commit_or_conflict(task)
+    with stale_as_conflict(task):
+        db.session.flush()
+        record(actor, task, "move", {"position": [other.position, task.position]},
+               summary=f"Порядок: {task.title[:100]}", scope=f"programme:{task.programme_id}")
+        db.session.commit()
     return True
 
 
@@ -403,13 +408,14 @@ def submit_report(actor, programme, report):
     report.status = "submitted"
     report.submitted_at = utcnow()
     report.submitted_by_id = actor.id
-    db.session.flush()
-    record(actor, report, "status", {"status": [old, "submitted"]}, summary=f"Отчёт сдан: {report.period.title}",
-           scope=programme.scope)
-    curator = programme.partnership.curator
-    collab.notify([curator], "report", f"{programme.school.short_name}: сдан отчёт за период «{report.period.title}»",
-                  url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report, actor)
-    commit_or_conflict(report)
+    with stale_as_conflict(report):
+        db.session.flush()
+        record(actor, report, "status", {"status": [old, "submitted"]}, summary=f"Отчёт сдан: {report.period.title}",
+               scope=programme.scope)
+        curator = programme.partnership.curator
+        collab.notify([curator], "report", f"{programme.school.short_name}: сдан отчёт за период «{report.period.title}»",
+                      url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report, actor)
+        db.session.commit()
 
 
 def review_report(actor, programme, report, feedback, accept):
@@ -418,13 +424,16 @@ def review_report(actor, programme, report, feedback, accept):
     report.feedback_by_id = actor.id
     report.status = "accepted" if accept else "returned"
     report.accepted_at = utcnow() if accept else None
-    db.session.flush()
-    record(actor, report, "status", {"status": [old, report.status], "feedback": [None, feedback]},
-           summary=f"Отчёт {'принят' if accept else 'возвращён'}: {report.period.title}", scope=programme.scope)
-    school_team = [u for u in participants(programme) if u.organisation_id == programme.school_id]
-    collab.notify(school_team, "report", f"Куратор {'принял' if accept else 'вернул'} отчёт за «{report.period.title}»",
-                  url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report, actor)
-    commit_or_conflict(report)
+    with stale_as_conflict(report):
+        db.session.flush()
+        record(actor, report, "status", {"status": [old, report.status], "feedback": [None, feedback]},
+               summary=f"Отчёт {'принят' if accept else 'возвращён'}: {report.period.title}", scope=programme.scope)
+        school_team = [u for u in participants(programme) if u.organisation_id == programme.school_id]
+        collab.notify(school_team, "report",
+                      f"Куратор {'принял' if accept else 'вернул'} отчёт за «{report.period.title}»",
+                      url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report,
+                      actor)
+        db.session.commit()
 
 
 def programmes_for_user():

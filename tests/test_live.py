@@ -1,0 +1,177 @@
+"""Working together: the live change feed, presence, query budget, and concurrent saves."""
+import threading
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from app.activity.models import ActivityEvent
+from app.extensions import db
+from app.programmes.models import Indicator, IndicatorValue, Programme, ReportingPeriod, Section, Task
+from helpers import csrf_token
+
+
+@contextmanager
+def count_queries(app):
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+def _latest(app, programme_id):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.max(ActivityEvent.id)).where(
+            ActivityEvent.scope == f"programme:{programme_id}")) or 0
+
+
+def _poll(auth, programme_id, since, who):
+    return auth.client.get(f"/programmes/{programme_id}/live?since={since}&who={who}", headers={"HX-Request": "true"})
+
+
+def test_nothing_changed_is_204_and_cheap(app, login_as, demo):
+    school = login_as("school")
+    pid = demo["programme"]
+    page = school.client.get(f"/programmes/{pid}").get_data(as_text=True)
+    since = _latest(app, pid)
+    assert f"since={since}" in page
+    who = page.split("who=", 1)[1].split('"', 1)[0].split("&", 1)[0]
+    with count_queries(app) as statements:
+        resp = _poll(school, pid, since, who)
+    assert resp.status_code == 204 and resp.data == b""
+    assert len(statements) <= 6, statements  # user, programme, presence touch, latest id, who is here
+
+
+def test_a_change_reaches_the_other_page(app, login_as, demo):
+    school, tutor = login_as("school"), login_as("tutor")
+    pid = demo["programme"]
+    school.client.get(f"/programmes/{pid}")
+    tutor.client.get(f"/programmes/{pid}")
+    since = _latest(app, pid)
+    with app.app_context():
+        task = db.session.scalar(sa.select(Task).where(Task.programme_id == pid, Task.status == "planned"))
+    assert school.htmx_post(f"/tasks/{task.id}/status", {"status": "in_progress", "version": str(task.version)}).status_code == 200
+    resp = _poll(tutor, pid, since, "stale")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert f'id="task-{task.id}"' in html and 'hx-swap-oob="true"' in html
+    assert 'value="in_progress" selected' in html
+    assert 'id="live"' in html and f"since={_latest(app, pid)}" in html
+    assert 'id="overview"' in html  # the totals follow the change
+    assert "Иванов Сергей Александрович" in html and "Петрова Елена Николаевна" in html  # who is here
+
+
+def test_presence_lists_who_has_the_page_open(app, login_as, demo):
+    school, curator = login_as("school"), login_as("curator")
+    pid = demo["programme"]
+    curator.client.get(f"/programmes/{pid}")
+    page = school.client.get(f"/programmes/{pid}").get_data(as_text=True)
+    presence = page.split('id="presence"', 1)[1].split("</p>", 1)[0]
+    assert "Смирнова Ольга Викторовна" in presence and "Иванов Сергей Александрович" in presence
+    assert "Петрова" not in presence  # the tutor has not opened it
+
+
+def _build_programme(app, sections=4, tasks=150, indicators=30):
+    """A programme of the given size for the Сахаптинская partnership."""
+    from app.orgs.models import Partnership
+    from app.programmes.services import default_periods
+
+    with app.app_context():
+        partnership = db.session.scalar(sa.select(Partnership).where(Partnership.id.in_(
+            sa.select(Partnership.id).join(Partnership.school).where(sa.text("organisation.short_name = 'Сахаптинская СОШ'")))))
+        m = partnership.municipality_id
+        programme = Programme(municipality_id=m, partnership_id=partnership.id, school_id=partnership.school_id,
+                              start_year=2030 + sections + tasks, end_year=2032 + sections + tasks, name="Большая программа")
+        db.session.add(programme)
+        db.session.flush()
+        secs = [Section(municipality_id=m, programme_id=programme.id, title=f"Раздел {i}", position=i)
+                for i in range(1, sections + 1)]
+        db.session.add_all(secs)
+        db.session.flush()
+        db.session.add_all([Task(municipality_id=m, programme_id=programme.id, section_id=secs[i % sections].id,
+                                 position=i, title=f"Мероприятие {i}", due_date=date(2026, 1 + i % 12, 1),
+                                 status=("planned", "in_progress", "done")[i % 3]) for i in range(tasks)])
+        periods = [ReportingPeriod(municipality_id=m, programme_id=programme.id, position=i, title=t, deadline=d)
+                   for i, (t, d) in enumerate(default_periods(2030))]
+        db.session.add_all(periods)
+        db.session.flush()
+        for i in range(indicators):
+            ind = Indicator(municipality_id=m, programme_id=programme.id, position=i, name=f"Показатель {i}",
+                            baseline=10.0 + i)
+            db.session.add(ind)
+            db.session.flush()
+            db.session.add_all([IndicatorValue(municipality_id=m, programme_id=programme.id, indicator_id=ind.id,
+                                               period_id=p.id, target=12.0 + i, actual=11.0 + i) for p in periods])
+        db.session.commit()
+        return programme.id
+
+
+def test_programme_page_uses_a_constant_number_of_queries(app, login_as):
+    small = _build_programme(app, sections=2, tasks=5, indicators=2)
+    big = _build_programme(app, sections=4, tasks=150, indicators=30)
+    admin = login_as("admin")
+    counts = {}
+    for pid in (small, big):
+        admin.client.get(f"/programmes/{pid}")  # presence row exists from here on
+        with count_queries(app) as statements:
+            resp = admin.client.get(f"/programmes/{pid}")
+        assert resp.status_code == 200
+        counts[pid] = len(statements)
+    assert counts[big] <= 15, counts
+    assert counts[big] == counts[small], counts
+    html = admin.client.get(f"/programmes/{big}").get_data(as_text=True)
+    assert html.count('class="task ') == 150 and html.count('class="value-cell"') == 240
+
+
+@pytest.mark.parametrize("threads", [20])
+def test_concurrent_saves_of_one_task(app, demo, threads):
+    """20 users save the same task at once: one wins per version, the rest get 409, none 5xx,
+    and every accepted write is in the history."""
+    from helpers import Auth
+
+    pid = demo["programme"]
+    with app.app_context():
+        task = db.session.scalar(sa.select(Task).where(Task.programme_id == pid, Task.status == "planned"))
+        task_id, version = task.id, task.version
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(ActivityEvent).where(
+            ActivityEvent.object_type == "task", ActivityEvent.object_id == task_id))
+    users = ["school", "tutor", "curator", "admin", "school-deputy@opora.demo"]
+    clients = []
+    for i in range(threads):
+        auth = Auth(app.test_client())
+        auth.login(users[i % len(users)])
+        clients.append(auth)
+    barrier = threading.Barrier(threads)
+    results = [None] * threads
+
+    def save(i):
+        auth = clients[i]
+        barrier.wait()
+        resp = auth.client.post(f"/tasks/{task_id}/status", data={"status": ("in_progress", "done")[i % 2],
+                                                                   "version": str(version)},
+                                headers={"HX-Request": "true", "X-CSRFToken": auth.token})
+        results[i] = resp.status_code
+
+    workers = [threading.Thread(target=save, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=60)
+    assert all(code in (200, 409) for code in results), results
+    accepted = results.count(200)
+    assert accepted == 1, results
+    with app.app_context():
+        after = db.session.scalar(sa.select(sa.func.count()).select_from(ActivityEvent).where(
+            ActivityEvent.object_type == "task", ActivityEvent.object_id == task_id))
+        assert after - before == accepted
+        assert db.session.get(Task, task_id).version == version + accepted
+    assert csrf_token(clients[0].client)
