@@ -59,3 +59,54 @@ def _fingerprint():
         result[table.name] = (count, versions)
     db.session.rollback()
     return result
+
+
+class HttpSession:
+    """A browser-like client over real HTTP (urllib + cookies), for tests against running servers."""
+
+    def __init__(self, base_url):
+        import http.cookiejar
+        import urllib.request
+
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+        self.token = None
+
+    def request(self, method, path, data=None, headers=None):
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        req = urllib.request.Request(self.base_url + path, data=body, method=method, headers=headers or {})
+        try:
+            with self.opener.open(req, timeout=30) as resp:
+                return resp.status, resp.read().decode(), dict(resp.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(), dict(exc.headers)
+
+    def login(self, email, password="demo12345"):
+        _status, page, _headers = self.request("GET", "/login")
+        token = FORM_CSRF.search(page).group(1)
+        status, _page, _headers = self.request("POST", "/login", {"email": email, "password": password,
+                                                                 "csrf_token": token})
+        assert status == 302, status
+        _status, page, _headers = self.request("GET", "/account/password")
+        self.token = META_CSRF.search(page).group(1)
+
+    def htmx_post(self, path, data):
+        return self.request("POST", path, data, {"HX-Request": "true", "X-CSRFToken": self.token})
+
+
+def _no_redirect_handler():
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    return NoRedirect
+
+
+_NoRedirect = _no_redirect_handler()

@@ -142,13 +142,14 @@ def live(programme_id):
     if events:
         parts += [render_block(PAGE, "overview", **ctx), render_block(PAGE, "activity", **ctx)]
     tasks_by_id = {t.id: t for t in data["all_tasks"]}
+    # Table parts travel inside <template>: outside a table the HTML parser would drop them.
     for section in data["sections"]:
         if section.id in changed_sections:
-            parts.append(render_block(PAGE, "section_body", section=section, **ctx))
+            parts.append("<template>" + render_block(PAGE, "section_body", section=section, **ctx) + "</template>")
     for task_id in changed_tasks:
         task = tasks_by_id.get(task_id)
         if task is not None and task.section_id not in changed_sections:
-            parts.append(render_block(PAGE, "task_row", task=task, **ctx))
+            parts.append("<template>" + render_block(PAGE, "task_row", task=task, **ctx) + "</template>")
     if kinds & {"indicator", "indicatorvalue"}:
         parts.append(render_block(PAGE, "indicators", **ctx))
     if kinds & {"programme", "goal"}:

@@ -24,5 +24,9 @@ document.addEventListener("htmx:oobBeforeSwap", function (event) {
   if (target && (target.hasAttribute("data-editing") || target.querySelector("[data-editing]"))) {
     event.preventDefault();
     target.classList.add("changed-elsewhere");
+    var warning = target.querySelector(".changed-warning");
+    if (warning) {
+      warning.hidden = false;
+    }
   }
 });
