@@ -61,7 +61,7 @@ test-postgres: install
 
 test: install check test-sqlite test-browser test-postgres
 
-bench: seed
+bench: install
 	$(PY) bench/programme_page.py
 
 clean:

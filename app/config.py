@@ -50,6 +50,6 @@ def load(app):
         LOGIN_MAX_FAILURES=int(os.environ.get("OPORA_LOGIN_MAX_FAILURES", "5")),
         LOGIN_WINDOW_MINUTES=int(os.environ.get("OPORA_LOGIN_WINDOW_MINUTES", "15")),
         UPLOAD_FOLDER=os.environ.get("OPORA_UPLOAD_FOLDER", os.path.join(instance, "uploads")),
-        LIVE_POLL_SECONDS=int(os.environ.get("OPORA_LIVE_POLL_SECONDS", "2")),
+        LIVE_POLL_SECONDS=int(os.environ.get("OPORA_LIVE_POLL_SECONDS", "1")),
         PRESENCE_SECONDS=int(os.environ.get("OPORA_PRESENCE_SECONDS", "15")),
     )

@@ -1,14 +1,13 @@
 """Working together: the live change feed, presence, query budget, and concurrent saves."""
 import threading
 from contextlib import contextmanager
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from app.activity.models import ActivityEvent
 from app.extensions import db
-from app.programmes.models import Indicator, IndicatorValue, Programme, ReportingPeriod, Section, Task
+from app.programmes.models import Task
 from helpers import csrf_token
 
 
@@ -81,38 +80,10 @@ def test_presence_lists_who_has_the_page_open(app, login_as, demo):
 
 
 def _build_programme(app, sections=4, tasks=150, indicators=30):
-    """A programme of the given size for the Сахаптинская partnership."""
-    from app.orgs.models import Partnership
-    from app.programmes.services import default_periods
+    from app.demo.synthetic import build_programme
 
     with app.app_context():
-        partnership = db.session.scalar(sa.select(Partnership).where(Partnership.id.in_(
-            sa.select(Partnership.id).join(Partnership.school).where(sa.text("organisation.short_name = 'Сахаптинская СОШ'")))))
-        m = partnership.municipality_id
-        programme = Programme(municipality_id=m, partnership_id=partnership.id, school_id=partnership.school_id,
-                              start_year=2030 + sections + tasks, end_year=2032 + sections + tasks, name="Большая программа")
-        db.session.add(programme)
-        db.session.flush()
-        secs = [Section(municipality_id=m, programme_id=programme.id, title=f"Раздел {i}", position=i)
-                for i in range(1, sections + 1)]
-        db.session.add_all(secs)
-        db.session.flush()
-        db.session.add_all([Task(municipality_id=m, programme_id=programme.id, section_id=secs[i % sections].id,
-                                 position=i, title=f"Мероприятие {i}", due_date=date(2026, 1 + i % 12, 1),
-                                 status=("planned", "in_progress", "done")[i % 3]) for i in range(tasks)])
-        periods = [ReportingPeriod(municipality_id=m, programme_id=programme.id, position=i, title=t, deadline=d)
-                   for i, (t, d) in enumerate(default_periods(2030))]
-        db.session.add_all(periods)
-        db.session.flush()
-        for i in range(indicators):
-            ind = Indicator(municipality_id=m, programme_id=programme.id, position=i, name=f"Показатель {i}",
-                            baseline=10.0 + i)
-            db.session.add(ind)
-            db.session.flush()
-            db.session.add_all([IndicatorValue(municipality_id=m, programme_id=programme.id, indicator_id=ind.id,
-                                               period_id=p.id, target=12.0 + i, actual=11.0 + i) for p in periods])
-        db.session.commit()
-        return programme.id
+        return build_programme(sections=sections, tasks=tasks, indicators=indicators)
 
 
 def test_programme_page_uses_a_constant_number_of_queries(app, login_as):
