@@ -55,9 +55,12 @@ def create_app(test_config=None):
     from .core import bp as core_bp
     from .orgs import bp as orgs_bp
     from .programmes import bp as programmes_bp
+    from .visits import bp as visits_bp
+    from .visits.services import register_hooks
 
-    for blueprint in (core_bp, accounts_bp, orgs_bp, programmes_bp, collab_bp):
+    for blueprint in (core_bp, accounts_bp, orgs_bp, programmes_bp, collab_bp, visits_bp):
         app.register_blueprint(blueprint)
+    register_hooks()
 
     from . import cli, errors, security, ui
 

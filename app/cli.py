@@ -60,11 +60,13 @@ def init_app(app):
 
     @app.cli.command("remind-overdue")
     def remind_overdue_command():
-        """Notify owners of overdue tasks (once per task). Run daily from cron."""
+        """Notify owners of overdue tasks and of recommendation deadlines within 3 days (once each).
+        Run daily from cron."""
         from .programmes.services import overdue_reminders
+        from .visits.services import deadline_reminders
 
         with app.test_request_context():  # notifications carry links built with url_for
-            click.echo(f"Напоминаний отправлено: {overdue_reminders()}.")
+            click.echo(f"Напоминаний отправлено: {overdue_reminders() + deadline_reminders()}.")
 
     @app.cli.command("municipalities")
     def municipalities_command():

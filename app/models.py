@@ -2,6 +2,8 @@
 from .accounts.models import LoginAttempt, User  # noqa: F401
 from .activity.models import ActivityEvent  # noqa: F401
 from .orgs.models import ContextFactor, ContextValue, Municipality, Organisation, Partnership  # noqa: F401
-from .collab.models import Comment, Notification, Presence  # noqa: F401,E402
+from .collab.models import Attachment, Comment, Notification, Presence  # noqa: F401,E402
 from .programmes.models import (  # noqa: F401,E402
-    Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section, Task, TaskAttachment)
+    Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section, Task)
+from .diagnostics.models import Teacher  # noqa: F401,E402
+from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit  # noqa: F401,E402

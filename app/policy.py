@@ -10,11 +10,13 @@ from flask_login import current_user
 from sqlalchemy import false
 
 from .accounts.models import User
-from .collab.models import Notification
+from .collab.models import Attachment, Notification
 from .extensions import db
 from .orgs.models import ContextFactor, Municipality, Organisation, Partnership
+from .diagnostics.models import Teacher
+from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
 from .programmes.models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section,
-                                Task, TaskAttachment)
+                                Task)
 
 READ_ROLES = ("admin", "curator", "tutor", "school", "observer")
 
@@ -52,6 +54,8 @@ def _partnership(user, action, partnership):
     role = partnership_role(user, partnership)
     if action == "view":
         return role is not None
+    if action == "visit":  # record visits and recommendations for the supported school
+        return role in ("admin", "curator", "tutor")
     return role == "admin"
 
 
@@ -99,8 +103,85 @@ def _programme_part(user, action, obj):
     return _programme(user, action, programme)
 
 
+def _visit(user, action, visit):
+    """The school team reads its submitted visits only; observers read visits but not the
+    lesson observations, which name teachers; the curator, the tutor school and the admin
+    record them."""
+    role = partnership_role(user, visit.partnership)
+    if role is None:
+        return False
+    if action == "view":
+        return role != "school" or visit.status == "submitted"
+    if action == "view_observations":
+        return role in ("admin", "curator", "tutor") or (role == "school" and visit.status == "submitted")
+    if action == "edit":
+        return role in ("admin", "curator", "tutor")
+    if action == "comment":
+        return role != "observer" and _visit(user, "view", visit)
+    return False
+
+
+def _observation(user, action, observation):
+    return _visit(user, "view_observations" if action == "view" else action, observation.visit)
+
+
+def _recommendation(user, action, rec):
+    """respond: move it to in work / done / not accepted — the school team may do that too."""
+    role = partnership_role(user, rec.partnership)
+    if role is None:
+        return False
+    if action == "view":
+        return role != "school" or rec.visit is None or rec.visit.status == "submitted"
+    if action == "respond":
+        return role in ("admin", "curator", "tutor", "school") and _recommendation(user, "view", rec)
+    if action == "edit":
+        return role in ("admin", "curator", "tutor")
+    return False
+
+
+def _event(user, action, event):
+    if action == "view":
+        return True
+    if user.role in ("admin", "curator"):
+        return True
+    return user.role == "tutor" and event.host_id == user.organisation_id
+
+
+def _criterion(user, action, criterion):
+    return action == "view" or user.role == "admin"
+
+
+def school_role(user, school_id):
+    """The part the user plays for a school's people (teachers): its team, its curator,
+    its tutor school, the admin. Observers and other schools get None."""
+    if user.role == "admin":
+        return "admin"
+    if user.role == "school":
+        return "school" if user.organisation_id == school_id else None
+    if user.role in ("curator", "tutor"):
+        partnerships = db.session.scalars(db.select(Partnership).where(
+            Partnership.school_id == school_id, Partnership.municipality_id == user.municipality_id)).all()
+        for p in partnerships:
+            role = partnership_role(user, p)
+            if role in ("curator", "tutor"):
+                return role
+    return None
+
+
+def _teacher(user, action, teacher):
+    """Individual teachers are personal data: never for observers or other schools."""
+    return school_role(user, teacher.school_id) is not None
+
+
+# Objects that can carry attachments, by Attachment.object_type.
+ATTACHABLE = {"task": Task, "visit": Visit}
+
+
 def _attachment(user, action, attachment):
-    return _programme_part(user, action, attachment.task)
+    """A file is as visible (and as editable) as the object it is attached to."""
+    model = ATTACHABLE.get(attachment.object_type)
+    parent = db.session.get(model, attachment.object_id) if model else None
+    return parent is not None and can(action, parent, user)
 
 
 def _notification(user, action, notification):
@@ -121,7 +202,13 @@ RULES = {
     IndicatorValue: _programme_part,
     ReportingPeriod: _programme_part,
     PeriodReport: _programme_part,
-    TaskAttachment: _attachment,
+    Attachment: _attachment,
+    Visit: _visit,
+    LessonObservation: _observation,
+    Recommendation: _recommendation,
+    Event: _event,
+    ObservationCriterion: _criterion,
+    Teacher: _teacher,
     Notification: _notification,
 }
 
@@ -195,3 +282,22 @@ def visible_programmes(user=None):
     user = user or current_user
     return db.select(Programme).join(Programme.partnership).where(
         Partnership.id.in_(visible_partnerships(user).with_only_columns(Partnership.id)))
+
+
+def visible_visits(user=None):
+    user = user or current_user
+    query = db.select(Visit).where(Visit.partnership_id.in_(
+        visible_partnerships(user).with_only_columns(Partnership.id)))
+    if user.role == "school":
+        query = query.where(Visit.status == "submitted")
+    return query
+
+
+def visible_recommendations(user=None):
+    user = user or current_user
+    query = db.select(Recommendation).where(Recommendation.partnership_id.in_(
+        visible_partnerships(user).with_only_columns(Partnership.id)))
+    if user.role == "school":
+        query = query.outerjoin(Visit, Visit.id == Recommendation.visit_id).where(
+            (Recommendation.visit_id.is_(None)) | (Visit.status == "submitted"))
+    return query

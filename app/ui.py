@@ -12,6 +12,8 @@ from .programmes.progress import sparkline
 # (endpoint, label, roles that see it)
 NAVIGATION = (
     ("programmes.programmes", _l("Программы"), ("admin", "curator", "tutor", "school", "observer")),
+    ("visits.visits", _l("Выезды"), ("admin", "curator", "tutor", "school", "observer")),
+    ("visits.events", _l("Мероприятия"), ("admin", "curator", "tutor", "school", "observer")),
     ("orgs.organisations", _l("Школы и организации"), ("admin", "curator", "tutor", "observer")),
     ("orgs.partnerships", _l("Сопровождение"), ("admin", "curator", "tutor", "observer")),
     ("accounts.users", _l("Пользователи"), ("admin",)),

@@ -71,3 +71,24 @@ def send(stored_name, filename, content_type):
     resp = send_file(path, mimetype=content_type, as_attachment=True, download_name=filename)
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
+
+
+def attach(actor, parent, file_storage, scope):
+    """Store the file and record it against its parent object (history in the parent's scope)."""
+    from .collab.models import Attachment
+    from .editing import create
+
+    filename, stored, content_type, size = store(file_storage)
+    attachment = Attachment(municipality_id=parent.municipality_id, object_type=type(parent).__name__.lower(),
+                            object_id=parent.id, filename=filename, stored_name=stored, content_type=content_type,
+                            size=size, uploaded_by_id=actor.id)
+    return create(actor, attachment, ("filename", "size"), scope=scope, summary=f"Файл: {filename}")
+
+
+def attachments_of(obj):
+    from .collab.models import Attachment
+    from .extensions import db
+
+    return db.session.scalars(db.select(Attachment).where(
+        Attachment.object_type == type(obj).__name__.lower(), Attachment.object_id == obj.id)
+        .order_by(Attachment.id)).all()

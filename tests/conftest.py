@@ -137,8 +137,8 @@ def _programme_ids(app, ids, user):
     import os
 
     from app.collab.models import Notification
-    from app.programmes.models import (Goal, Indicator, Programme, ReportingPeriod, Section, Task,
-                                       TaskAttachment)
+    from app.collab.models import Attachment
+    from app.programmes.models import Goal, Indicator, Programme, ReportingPeriod, Section, Task
 
     result = {}
     for prefix, partnership in (("", ids["partnership"]), ("foreign_", ids["foreign_partnership"])):
@@ -154,13 +154,28 @@ def _programme_ids(app, ids, user):
         stored = f"{prefix}evidence.pdf"
         with open(os.path.join(folder, stored), "wb") as fh:
             fh.write(b"%PDF-1.4 demo")
-        attachment = TaskAttachment(municipality_id=programme.municipality_id, task_id=result[prefix + "task"],
+        attachment = Attachment(municipality_id=programme.municipality_id, object_type="task",
+                                object_id=result[prefix + "task"],
                                     filename="Протокол педсовета.pdf", stored_name=stored,
                                     content_type="application/pdf", size=13,
                                     uploaded_by_id=user("admin@opora.demo").id)
         db.session.add(attachment)
         db.session.flush()
         result[prefix + "attachment"] = attachment.id
+    from app.visits.models import Event, LessonObservation, Recommendation, Visit
+    from app.visits.services import checklist
+
+    for prefix, partnership in (("", ids["partnership"]), ("foreign_", ids["foreign_partnership"])):
+        visit = db.session.scalar(sa.select(Visit).where(Visit.partnership_id == partnership).order_by(Visit.id))
+        result[prefix + "visit"] = visit.id
+        result[prefix + "observation"] = db.session.scalar(sa.select(LessonObservation.id).where(
+            LessonObservation.visit_id == visit.id))
+        result[prefix + "recommendation"] = db.session.scalar(sa.select(Recommendation.id).where(
+            Recommendation.visit_id == visit.id).order_by(Recommendation.id.desc()))
+        result[prefix + "criterion"] = checklist(visit.municipality_id)[0].id
+    result["event"] = db.session.scalar(sa.select(Event.id).where(Event.host_id == ids["tutor_school"]))
+    result["foreign_event"] = db.session.scalar(sa.select(Event.id).where(
+        Event.municipality_id == ids["other_municipality"]))
     notes = {}
     for role in ("admin", "curator", "tutor", "school", "observer"):
         u = user(f"{role}@opora.demo")

@@ -11,6 +11,7 @@ ROLES = ("admin", "curator", "tutor", "school", "observer")
 ALL = set(ROLES)
 ADMIN = {"admin"}
 EDITORS = {"admin", "curator", "tutor", "school"}
+VISITORS = {"admin", "curator", "tutor"}  # record visits, observations, recommendations, events
 
 # endpoint -> roles that may open it (GET) with their own objects.
 ACCESS = {
@@ -62,7 +63,7 @@ ACCESS = {
     "programmes.bulk_status": EDITORS,
     "programmes.comment_task": EDITORS,
     "programmes.upload": EDITORS,
-    "programmes.attachment": ALL,
+    "collab.attachment": ALL,
     "programmes.add_indicator": EDITORS,
     "programmes.edit_indicator": EDITORS,
     "programmes.indicator_row": ALL,
@@ -70,6 +71,29 @@ ACCESS = {
     "programmes.edit_value": EDITORS,
     "programmes.report": ALL,
     "programmes.review_report": {"admin", "curator"},
+    "visits.visits": ALL,
+    "visits.coverage_setting": ADMIN,
+    "visits.new_visit": VISITORS,
+    "visits.visit": ALL,
+    "visits.edit_visit": VISITORS,
+    "visits.submit_visit": VISITORS,
+    "visits.comment_visit": EDITORS,
+    "visits.upload_visit": VISITORS,
+    "visits.add_observation": VISITORS,
+    "visits.edit_observation": VISITORS,
+    "visits.add_recommendation": VISITORS,
+    "visits.recommendation": ALL,
+    "visits.edit_recommendation": VISITORS,
+    "visits.respond": EDITORS,
+    "visits.recommendation_to_task": VISITORS,
+    "visits.school_timeline": ALL,
+    "visits.curators": {"admin", "curator", "observer"},
+    "visits.checklist": ALL,
+    "visits.toggle_criterion": ADMIN,
+    "visits.events": ALL,
+    "visits.new_event": VISITORS,
+    "visits.event": ALL,
+    "visits.edit_event": VISITORS,
     "collab.notifications": ALL,
     "collab.mark_all_read": ALL,
     "collab.open_notification": ALL,
@@ -90,6 +114,11 @@ PARAMS = {
     "period_id": ("period", "foreign_period"),
     "attachment_id": ("attachment", "foreign_attachment"),
     "notification_id": ("notifications", "foreign_notification"),
+    "visit_id": ("visit", "foreign_visit"),
+    "observation_id": ("observation", "foreign_observation"),
+    "rec_id": ("recommendation", "foreign_recommendation"),
+    "event_id": ("event", "foreign_event"),
+    "criterion_id": ("criterion", "foreign_criterion"),
     "field": ("main_idea", "main_idea"),
     "direction": ("up", "up"),
 }

@@ -354,10 +354,11 @@ def test_uploads_are_checked_and_served_as_attachments(app, login_as, demo, file
     resp = school.post(f"/tasks/{task_id}/attachments", data={"file": (io.BytesIO(payload), filename)},
                        content_type="multipart/form-data")
     with app.app_context():
-        from app.programmes.models import TaskAttachment
+        from app.collab.models import Attachment
 
-        item = db.session.scalar(sa.select(TaskAttachment).where(TaskAttachment.task_id == task_id)
-                                 .order_by(TaskAttachment.id.desc()))
+        item = db.session.scalar(sa.select(Attachment).where(Attachment.object_type == "task",
+                                                             Attachment.object_id == task_id)
+                                 .order_by(Attachment.id.desc()))
     if not ok:
         assert resp.status_code == 303 and item.id == demo["attachment"]
         return

@@ -52,3 +52,25 @@ class Presence(db.Model):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User", lazy="joined")
+
+
+class Attachment(db.Model):
+    """A file attached to a task, a visit…: kept by uploads.py outside static/."""
+
+    __table_args__ = (Index("ix_attachment_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int]
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    uploaded_by = relationship("User")
+
+    def __str__(self):
+        return self.filename

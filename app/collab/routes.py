@@ -1,10 +1,10 @@
 from flask import redirect, url_for
 from flask_login import current_user
 
-from .. import policy
+from .. import policy, uploads
 from ..htmx import render
 from . import bp, services
-from .models import Notification
+from .models import Attachment, Notification
 
 
 @bp.get("/notifications")
@@ -32,3 +32,10 @@ def open_notification(notification_id):
     target = item.url if item.url.startswith("/") and not item.url.startswith("//") else url_for("collab.notifications")
     return redirect(target)
 
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id):
+    """Download: allowed to whoever may see the object the file is attached to."""
+    item = policy.load(Attachment, attachment_id, "view")
+    return uploads.send(item.stored_name, item.filename, item.content_type)

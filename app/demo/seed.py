@@ -128,15 +128,20 @@ def seed_other_municipality():
     from .seed_programmes import seed_small_programme
 
     seed_small_programme(partnership, admin)
+    from .seed_visits import seed_small_visit
+
+    seed_small_visit(partnership, admin)
     return m, admin
 
 
 def seed_demo():
     from .seed_programmes import seed_programme
+    from .seed_visits import seed_visits
 
     m, department, schools = seed_organisations()
     _admin, partnerships = seed_people(m, department, schools)
     seed_programme(partnerships[content.DEMO_SCHOOL_KEY])
+    seed_visits(schools)
     seed_other_municipality()
     db.session.commit()
     return m

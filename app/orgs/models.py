@@ -16,6 +16,8 @@ class Municipality(db.Model):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str] = mapped_column(String(200), default="")
+    # Supported schools without a visit for longer than this are flagged on the visits page.
+    visit_coverage_weeks: Mapped[int] = mapped_column(default=6, server_default="6")
 
     @property
     def municipality_id(self):

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -95,15 +94,6 @@ class ReviewForm(Form):
     feedback = TextAreaField(_l("Обратная связь куратора"), validators=[DataRequired(_l("Напишите обратную связь.")),
                                                                         Length(max=20000)])
     decision = SelectField(_l("Решение"), choices=[("accept", _l("Принять отчёт")), ("return", _l("Вернуть на доработку"))])
-
-
-class CommentForm(Form):
-    body = TextAreaField(_l("Комментарий"), validators=[DataRequired(_l("Комментарий пуст.")), Length(max=5000)],
-                         description=_l("Упомяните коллегу: @фамилия или @логин — ему придёт уведомление."))
-
-
-class AttachmentForm(Form):
-    file = FileField(_l("Файл"), validators=[FileRequired(_l("Выберите файл."))])
 
 
 assert set(TASK_STATUS_LABELS) == set(TASK_STATUSES) and set(DIRECTION_LABELS) == set(DIRECTIONS)

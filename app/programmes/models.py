@@ -103,21 +103,6 @@ class Task(_ProgrammePart, Versioned, db.Model):
         return self.title[:120]
 
 
-class TaskAttachment(db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
-    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(String(120))
-    size: Mapped[int]
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    task = relationship(Task)
-    uploaded_by = relationship("User")
-
-
 class Indicator(_ProgrammePart, Versioned, db.Model):
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(400))

@@ -13,10 +13,11 @@ from ..extensions import db
 from ..htmx import is_fragment_request, render
 from ..orgs.models import Partnership
 from . import bp, services
-from .forms import (PASSPORT_LABELS, AttachmentForm, BulkStatusForm, CommentForm, GoalForm, IndicatorForm,
+from ..collab.forms import AttachmentForm, CommentForm
+from .forms import (PASSPORT_LABELS, BulkStatusForm, GoalForm, IndicatorForm,
                     ProgrammeCreateForm, ReportForm, ReviewForm, SectionForm, StatusForm, TaskForm, TaskStatusForm,
                     ValueForm)
-from .models import Goal, Indicator, Programme, ReportingPeriod, Section, Task, TaskAttachment
+from .models import Goal, Indicator, Programme, ReportingPeriod, Section, Task
 
 PAGE = "programmes/programme.html"
 TASK_FIELD_LABELS = {"section_id": _("Раздел"), "title": _("Мероприятие"), "due_date": _("Срок"),
@@ -339,8 +340,9 @@ def task(task_id):
     programme = services.load_programme(task.programme_id)
     return render("programmes/task.html", task=task, **_context(
         programme, comments=collab.comments_of(task), history=history_of(task),
-        attachments=db.session.scalars(select(TaskAttachment).where(TaskAttachment.task_id == task.id)).all(),
-        comment_form=CommentForm(), upload_form=AttachmentForm(), numbers=services.task_numbers(
+        attachments=uploads.attachments_of(task),
+        comment_form=CommentForm(), upload_form=AttachmentForm(), links=services.task_links(task),
+        numbers=services.task_numbers(
             programme.id, task.section_id), labels=TASK_FIELD_LABELS, today=services.today()))
 
 
@@ -452,23 +454,12 @@ def upload(task_id):
         flash(_errors(form) or _("Файл не выбран."), "error")
         return redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence")), 303
     try:
-        filename, stored, content_type, size = uploads.store(form.file.data)
+        attachment = uploads.attach(current_user, task, form.file.data, f"programme:{task.programme_id}")
     except uploads.UploadRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence")), 303
-    attachment = TaskAttachment(municipality_id=task.municipality_id, task_id=task.id, filename=filename,
-                                stored_name=stored, content_type=content_type, size=size,
-                                uploaded_by_id=current_user.id)
-    services.create(current_user, attachment, ("filename", "size"), scope=f"programme:{task.programme_id}",
-                    summary=f"Файл к мероприятию: {filename}")
-    flash(_("Файл «%(f)s» загружен.", f=filename), "success")
+    flash(_("Файл «%(f)s» загружен.", f=attachment.filename), "success")
     return redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence"))
-
-
-@bp.get("/attachments/<int:attachment_id>")
-def attachment(attachment_id):
-    item = policy.load(TaskAttachment, attachment_id, "view")
-    return uploads.send(item.stored_name, item.filename, item.content_type)
 
 
 # --- Indicators ----------------------------------------------------------------------

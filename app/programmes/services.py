@@ -270,6 +270,11 @@ def _after_task_change(actor, task, changes):
 
 
 TASK_HOOKS = []  # other areas react to task changes (a recommendation closes with its task)
+TASK_LINK_PROVIDERS = []  # other areas say where a task came from: [(label, url)]
+
+
+def task_links(task):
+    return [link for provider in TASK_LINK_PROVIDERS for link in provider(task)]
 TASK_STATUS_TEXT = {"planned": "запланировано", "in_progress": "выполняется", "done": "выполнено",
                     "cancelled": "отменено"}
 

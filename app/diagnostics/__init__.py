@@ -1,0 +1,1 @@
+"""Teachers, professional-deficit diagnostics and individual routes (ИОМ)."""

@@ -1,0 +1,6 @@
+"""Methodological visits, lesson observations, targeted recommendations and events."""
+from flask import Blueprint
+
+bp = Blueprint("visits", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,77 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..forms import Form
+
+RECOMMENDATION_STATUS_LABELS = {"open": _l("Открыта"), "in_work": _l("В работе"), "done": _l("Выполнена"),
+                                "rejected": _l("Не принята")}
+VISIT_STATUS_LABELS = {"draft": _l("Черновик"), "submitted": _l("Отправлен школе")}
+
+
+class VisitForm(Form):
+    partnership_id = SelectField(_l("Сопровождаемая школа"), coerce=int)
+    visit_date = DateField(_l("Дата"), validators=[DataRequired(_l("Укажите дату выезда."))])
+    format = SelectField(_l("Формат"))
+    purpose = TextAreaField(_l("Цель"), validators=[DataRequired(_l("Укажите цель выезда.")), Length(max=5000)])
+    findings = TextAreaField(_l("Выводы (что установлено)"), validators=[Optional(), Length(max=20000)])
+    people = SelectMultipleField(_l("Кто выезжал"), coerce=int)
+    organisations = SelectMultipleField(_l("Организации"), coerce=int)
+    version = HiddenField()
+
+
+class ObservationForm(Form):
+    teacher_id = SelectField(_l("Педагог"), coerce=int)
+    subject = StringField(_l("Предмет"), validators=[DataRequired(_l("Укажите предмет.")), Length(max=120)])
+    grade = StringField(_l("Класс"), validators=[DataRequired(_l("Укажите класс.")), Length(max=20)])
+    topic = StringField(_l("Тема урока"), validators=[Optional(), Length(max=400)])
+    notes = TextAreaField(_l("Наблюдения"), validators=[Optional(), Length(max=10000)])
+    version = HiddenField()
+
+
+class RecommendationForm(Form):
+    text = TextAreaField(_l("Рекомендация"), validators=[DataRequired(_l("Сформулируйте рекомендацию.")),
+                                                         Length(max=5000)])
+    owner = StringField(_l("Кому (должность, ФИО)"), validators=[Optional(), Length(max=300)])
+    owner_user_id = SelectField(_l("Ответственный в Опоре"), coerce=int)
+    deadline = DateField(_l("Срок"), validators=[Optional()])
+    version = HiddenField()
+
+
+class RespondForm(Form):
+    status = SelectField(_l("Статус"), choices=list(RECOMMENDATION_STATUS_LABELS.items()))
+    reason = TextAreaField(_l("Почему не принята"), validators=[Optional(), Length(max=2000)])
+    version = HiddenField()
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if ok and self.status.data == "rejected" and not (self.reason.data or "").strip():
+            self.reason.errors.append(_l("Укажите причину, по которой рекомендация не принята."))
+            ok = False
+        return ok
+
+
+class ToTaskForm(Form):
+    section_id = SelectField(_l("Раздел программы"), coerce=int)
+
+
+class EventForm(Form):
+    title = StringField(_l("Название"), validators=[DataRequired(_l("Введите название.")), Length(max=400)])
+    format = SelectField(_l("Формат"))
+    host_id = SelectField(_l("Организатор"), coerce=int)
+    event_date = DateField(_l("Дата"), validators=[DataRequired(_l("Укажите дату."))])
+    topic = TextAreaField(_l("Тема"), validators=[Optional(), Length(max=5000)])
+    schools = SelectMultipleField(_l("Школы-участники"), coerce=int)
+    materials = TextAreaField(_l("Материалы (ссылки)"), validators=[Optional(), Length(max=5000)])
+    outcome = TextAreaField(_l("Итог"), validators=[Optional(), Length(max=10000)])
+    version = HiddenField()
+
+
+class CriterionForm(Form):
+    text = StringField(_l("Критерий наблюдения"), validators=[DataRequired(_l("Введите критерий.")), Length(max=300)])
+
+
+class CoverageForm(Form):
+    weeks = IntegerField(_l("Предупреждать, если выезда не было, недель"),
+                         validators=[DataRequired(_l("Укажите число недель.")),
+                                     NumberRange(1, 52, _l("От 1 до 52 недель."))])

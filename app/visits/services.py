@@ -1,0 +1,321 @@
+"""Visits, observations, recommendations, events; coverage and follow-through."""
+from datetime import timedelta
+
+from flask import url_for
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import flag_modified
+
+from .. import policy
+from ..accounts.models import User
+from ..activity.services import diff, record
+from ..collab import services as collab
+from ..demo import content
+from ..editing import create, save_changes  # noqa: F401  (routes use save_changes)
+from ..extensions import db
+from ..orgs.models import Organisation, Partnership
+from ..programmes import services as programmes
+from ..programmes.models import Programme, Section
+from ..timeutil import today, utcnow
+from ..versioning import check_version, stale_as_conflict
+from .models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
+
+VISIT_FORMATS = {f["code"]: f["name"] for f in content.VISIT_FORMATS} | {"other": "другое"}
+EVENT_FORMATS = {f["code"]: f["name"] for f in content.EVENT_FORMATS} | {"other": "другое"}
+VISIT_FIELDS = ("visit_date", "format", "purpose", "findings")
+OBSERVATION_FIELDS = ("teacher_id", "subject", "grade", "topic", "notes")
+RECOMMENDATION_FIELDS = ("text", "owner", "owner_user_id", "deadline")
+EVENT_FIELDS = ("title", "format", "host_id", "event_date", "topic", "materials", "outcome")
+DEFAULT_CHECKLIST = (
+    "Цели урока сформулированы в деятельностной форме и понятны обучающимся",
+    "Используются задания на формирование функциональной (читательской, математической) грамотности",
+    "Организована дифференцированная работа, в том числе с обучающимися с низкой успеваемостью",
+    "На уроке есть оценочные инструменты и обратная связь обучающимся",
+    "Учебное время используется эффективно; темп соответствует возможностям класса",
+    "Организован этап рефлексии",
+    "Задания соответствуют формату ВПР/ОГЭ там, где это уместно",
+)
+RATING_LABELS = {0: "не проявлено", 1: "проявлено частично", 2: "проявлено", 3: "образец для других"}
+
+
+# --- Checklist --------------------------------------------------------------------------
+
+def checklist(municipality_id, active_only=True):
+    """The municipality's observation checklist; the default set is created on first use."""
+    query = select(ObservationCriterion).where(ObservationCriterion.municipality_id == municipality_id)
+    items = db.session.scalars(query.order_by(ObservationCriterion.position)).all()
+    if not items:
+        for position, text in enumerate(DEFAULT_CHECKLIST, start=1):
+            db.session.add(ObservationCriterion(municipality_id=municipality_id, position=position, text=text))
+        db.session.commit()
+        items = db.session.scalars(query.order_by(ObservationCriterion.position)).all()
+    return [c for c in items if c.is_active or not active_only]
+
+
+def add_criterion(actor, municipality_id, text):
+    position = (db.session.scalar(select(func.max(ObservationCriterion.position)).where(
+        ObservationCriterion.municipality_id == municipality_id)) or 0) + 1
+    db.session.add(ObservationCriterion(municipality_id=municipality_id, position=position, text=text))
+    db.session.commit()
+
+
+# --- Visits -----------------------------------------------------------------------------
+
+def visitable_partnerships():
+    """Partnerships whose school the current user may record visits for."""
+    return [p for p in db.session.scalars(policy.visible_partnerships().where(Partnership.is_active.is_(True))
+                                          .options(joinedload(Partnership.school)))
+            if policy.can("visit", p)]
+
+
+def create_visit(actor, partnership, data, people, organisations):
+    visit = Visit(municipality_id=partnership.municipality_id, partnership_id=partnership.id,
+                  school_id=partnership.school_id, created_by_id=actor.id, **data)
+    visit.people = people
+    visit.organisations = organisations
+    db.session.add(visit)
+    db.session.flush()
+    return create(actor, visit, VISIT_FIELDS, scope=visit.scope, summary=f"Выезд: {visit}")
+
+
+def save_visit(actor, visit, data, version, people, organisations):
+    """Fields and participants in one save; participants are in the history as names."""
+    check_version(visit, version, mine=data)
+    before = {"people": ", ".join(sorted(u.full_name for u in visit.people)),
+              "organisations": ", ".join(sorted(o.short_name for o in visit.organisations))}
+    visit.people, visit.organisations = people, organisations
+    participants = diff(before, {"people": ", ".join(sorted(u.full_name for u in people)),
+                                 "organisations": ", ".join(sorted(o.short_name for o in organisations))})
+    changes = save_changes(actor, visit, data, version, scope=visit.scope, summary=f"Выезд: {visit}")
+    if participants:
+        if not changes:
+            flag_modified(visit, "purpose")  # the row itself must move to a new version too
+        with stale_as_conflict(visit):
+            db.session.flush()
+            record(actor, visit, "update", participants, summary=f"Выезд: {visit}", scope=visit.scope)
+            db.session.commit()
+    return {**changes, **participants}
+
+
+def submit_visit(actor, visit):
+    """Draft → submitted; the school team learns of the findings at once."""
+    visit.status = "submitted"
+    visit.submitted_at = utcnow()
+    with stale_as_conflict(visit):
+        db.session.flush()
+        record(actor, visit, "status", {"status": ["draft", "submitted"]}, summary=f"Выезд отправлен: {visit}",
+               scope=visit.scope)
+        team = db.session.scalars(select(User).where(User.organisation_id == visit.school_id,
+                                                     User.role == "school")).all()
+        collab.notify(team, "visit", f"Итоги выезда {visit.visit_date.strftime('%d.%m.%Y')} "
+                      f"({VISIT_FORMATS.get(visit.format, visit.format)}): {visit.findings[:200]}",
+                      url_for("visits.visit", visit_id=visit.id), visit, actor)
+        db.session.commit()
+
+
+def search_visits(filters):
+    query = policy.visible_visits().options(joinedload(Visit.school), selectinload(Visit.people))
+    if filters.get("school"):
+        query = query.where(Visit.school_id == filters["school"])
+    if filters.get("format"):
+        query = query.where(Visit.format == filters["format"])
+    if filters.get("person"):
+        query = query.where(Visit.people.any(User.id == filters["person"]))
+    if filters.get("date_from"):
+        query = query.where(Visit.visit_date >= filters["date_from"])
+    if filters.get("date_to"):
+        query = query.where(Visit.visit_date <= filters["date_to"])
+    return db.session.scalars(query.order_by(Visit.visit_date.desc(), Visit.id.desc())).all()
+
+
+def coverage_gaps(municipality, now=None):
+    """Supported schools (active partnerships the user sees) without a submitted visit in the
+    last N weeks: [(partnership, last visit date or None)]."""
+    now = now or today()
+    since = now - timedelta(weeks=municipality.visit_coverage_weeks)
+    last = (select(Visit.partnership_id, func.max(Visit.visit_date).label("last"))
+            .where(Visit.status == "submitted").group_by(Visit.partnership_id).subquery())
+    rows = db.session.execute(
+        policy.visible_partnerships().where(Partnership.is_active.is_(True)).add_columns(last.c.last)
+        .outerjoin(last, last.c.partnership_id == Partnership.id)
+        .options(joinedload(Partnership.school))).all()
+    return sorted([(p, last_date) for p, last_date in rows if last_date is None or last_date < since],
+                  key=lambda row: (row[1] is not None, row[1] or now))
+
+
+def open_recommendations_of(partnership_id, exclude_visit=None):
+    query = select(Recommendation).where(Recommendation.partnership_id == partnership_id,
+                                         Recommendation.status.in_(("open", "in_work")))
+    if exclude_visit is not None:
+        query = query.where(or_(Recommendation.visit_id.is_(None), Recommendation.visit_id != exclude_visit.id))
+    return db.session.scalars(query.order_by(Recommendation.deadline.is_(None), Recommendation.deadline)).all()
+
+
+# --- Observations and recommendations ------------------------------------------------------
+
+def add_observation(actor, visit, data, ratings):
+    obs = LessonObservation(municipality_id=visit.municipality_id, visit_id=visit.id, ratings=ratings, **data)
+    return create(actor, obs, OBSERVATION_FIELDS, scope=visit.scope, summary=f"Посещение урока: {obs}")
+
+
+def add_recommendation(actor, visit, data):
+    rec = Recommendation(municipality_id=visit.municipality_id, partnership_id=visit.partnership_id,
+                         school_id=visit.school_id, visit_id=visit.id, **data)
+    create(actor, rec, RECOMMENDATION_FIELDS, scope=visit.scope, summary=f"Рекомендация: {rec.text[:120]}")
+    _notify_owner(actor, rec)
+    return rec
+
+
+def save_recommendation(actor, rec, data, version):
+    changes = save_changes(actor, rec, data, version, scope=_rec_scope(rec), summary=f"Рекомендация: {rec.text[:120]}")
+    if "owner_user_id" in changes:
+        _notify_owner(actor, rec)
+    return changes
+
+
+def _rec_scope(rec):
+    return f"visit:{rec.visit_id}" if rec.visit_id else None
+
+
+def _notify_owner(actor, rec):
+    if rec.owner_user_id:
+        owner = db.session.get(User, rec.owner_user_id)
+        collab.notify([owner], "assigned", f"Вам адресована рекомендация: «{rec.text[:150]}»",
+                      url_for("visits.recommendation", rec_id=rec.id), rec, actor)
+        db.session.commit()
+
+
+def respond(actor, rec, status, reason, version, visit=None):
+    """Change a recommendation's status (the follow-through of a later visit passes `visit`)."""
+    data = {"status": status, "reason": reason if status == "rejected" else rec.reason}
+    if status in ("done", "rejected"):
+        data["closed_at"] = rec.closed_at or utcnow()
+    else:
+        data["closed_at"] = None
+    if visit is not None:
+        data["checked_at_visit_id"] = visit.id
+    return save_changes(actor, rec, data, version, scope=_rec_scope(rec) or (visit.scope if visit else None),
+                        summary=f"Рекомендация: {rec.text[:120]}")
+
+
+def current_programme(partnership_id):
+    """The programme a recommendation turns into a task of: the newest one not finished."""
+    return db.session.scalar(select(Programme).where(
+        Programme.partnership_id == partnership_id, Programme.status.not_in(("completed", "closed")))
+        .order_by(Programme.start_year.desc()))
+
+
+def to_task(actor, rec, section):
+    """One action: the recommendation becomes a programme task, linked both ways."""
+    programme = db.session.get(Programme, section.programme_id)
+    task = programmes.add_task(actor, programme, {
+        "section_id": section.id, "title": rec.text, "due_date": rec.deadline,
+        "expected_result": f"Выполнена адресная рекомендация"
+                           f"{' по итогам выезда ' + rec.visit.visit_date.strftime('%d.%m.%Y') if rec.visit else ''}",
+        "responsible": rec.owner, "owner_id": rec.owner_user_id, "status": "planned", "evidence": ""})
+    rec.task_id = task.id
+    if rec.status == "open":
+        rec.status = "in_work"
+    with stale_as_conflict(rec):
+        db.session.flush()
+        record(actor, rec, "to_task", {"task_id": [None, task.id]}, summary=f"Рекомендация → мероприятие программы",
+               scope=_rec_scope(rec))
+        db.session.commit()
+    return task
+
+
+def close_recommendations_of_done_task(actor, task, changes):
+    """Task hook: marking the task done closes the recommendations it came from."""
+    if "status" not in changes or task.status != "done":
+        return
+    for rec in db.session.scalars(select(Recommendation).where(Recommendation.task_id == task.id,
+                                                               Recommendation.status.in_(("open", "in_work")))):
+        rec.status, rec.closed_at = "done", utcnow()
+        record(actor, rec, "update", {"status": ["in_work", "done"]},
+               summary=f"Рекомендация выполнена: мероприятие «{task.title[:80]}»", scope=_rec_scope(rec))
+
+
+def task_links(task):
+    """Shown on the task page: where the task came from."""
+    return [(f"Рекомендация по итогам выезда {r.visit.visit_date.strftime('%d.%m.%Y')}" if r.visit
+             else "Рекомендация", url_for("visits.recommendation", rec_id=r.id))
+            for r in db.session.scalars(select(Recommendation).where(Recommendation.task_id == task.id))]
+
+
+def deadline_reminders(days=3, now=None):
+    """Notify owners of open recommendations whose deadline is within `days` (once each)."""
+    now = now or today()
+    recs = db.session.scalars(select(Recommendation).where(
+        Recommendation.status.in_(("open", "in_work")), Recommendation.owner_user_id.is_not(None),
+        Recommendation.deadline <= now + timedelta(days=days))).all()
+    sent = 0
+    for rec in recs:
+        owner = db.session.get(User, rec.owner_user_id)
+        if collab.notify_once(owner, "deadline", f"Срок рекомендации {rec.deadline.strftime('%d.%m.%Y')}: "
+                              f"«{rec.text[:150]}»", url_for("visits.recommendation", rec_id=rec.id), rec):
+            sent += 1
+    db.session.commit()
+    return sent
+
+
+# --- Views: per school, per curator -----------------------------------------------------------
+
+def school_timeline(school):
+    visits = db.session.scalars(policy.visible_visits().where(Visit.school_id == school.id)
+                                .order_by(Visit.visit_date.desc())).all()
+    events = db.session.scalars(select(Event).where(Event.schools.any(Organisation.id == school.id))
+                                .order_by(Event.event_date.desc())).all()
+    items = [(v.visit_date, "visit", v) for v in visits] + [(e.event_date, "event", e) for e in events]
+    recs = db.session.scalars(policy.visible_recommendations().where(
+        Recommendation.school_id == school.id, Recommendation.status.in_(("open", "in_work")))
+        .order_by(Recommendation.deadline)).all()
+    return sorted(items, key=lambda i: i[0], reverse=True), recs
+
+
+def curator_overview(curator):
+    """Per school the curator curates: last visit, open and overdue recommendations."""
+    now = today()
+    rows = []
+    for p in db.session.scalars(select(Partnership).where(Partnership.curator_id == curator.id,
+                                                          Partnership.is_active.is_(True))
+                                .options(joinedload(Partnership.school))):
+        last = db.session.scalar(select(func.max(Visit.visit_date)).where(Visit.partnership_id == p.id,
+                                                                          Visit.status == "submitted"))
+        recs = db.session.scalars(select(Recommendation).where(Recommendation.partnership_id == p.id,
+                                                               Recommendation.status.in_(("open", "in_work")))).all()
+        rows.append({"partnership": p, "last_visit": last, "open": len(recs),
+                     "overdue": [r for r in recs if r.is_overdue(now)]})
+    return rows
+
+
+# --- Events -------------------------------------------------------------------------------
+
+def create_event(actor, data, schools):
+    event = Event(municipality_id=actor.municipality_id, created_by_id=actor.id, **data)
+    event.schools = schools
+    db.session.add(event)
+    db.session.flush()
+    return create(actor, event, EVENT_FIELDS, scope=f"event:{event.id}", summary=f"Мероприятие: {event.title}")
+
+
+def event_hosts(municipality_id):
+    return db.session.scalars(select(Organisation).where(
+        Organisation.municipality_id == municipality_id, Organisation.is_archived.is_(False))
+        .order_by(Organisation.kind, Organisation.short_name)).all()
+
+
+def sections_for(rec):
+    programme = current_programme(rec.partnership_id)
+    if programme is None:
+        return None, []
+    return programme, db.session.scalars(select(Section).where(Section.programme_id == programme.id)
+                                         .order_by(Section.position)).all()
+
+
+def register_hooks():
+    """Programmes know nothing of visits; visits subscribe to task changes and task links."""
+    if close_recommendations_of_done_task not in programmes.TASK_HOOKS:
+        programmes.TASK_HOOKS.append(close_recommendations_of_done_task)
+    if task_links not in programmes.TASK_LINK_PROVIDERS:
+        programmes.TASK_LINK_PROVIDERS.append(task_links)
+
