@@ -5,5 +5,5 @@ from .orgs.models import ContextFactor, ContextValue, Municipality, Organisation
 from .collab.models import Attachment, Comment, Notification, Presence  # noqa: F401,E402
 from .programmes.models import (  # noqa: F401,E402
     Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section, Task)
-from .diagnostics.models import Teacher  # noqa: F401,E402
+from .diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher  # noqa: F401,E402
 from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit  # noqa: F401,E402

@@ -13,7 +13,7 @@ from .accounts.models import User
 from .collab.models import Attachment, Notification
 from .extensions import db
 from .orgs.models import ContextFactor, Municipality, Organisation, Partnership
-from .diagnostics.models import Teacher
+from .diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
 from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
 from .programmes.models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section,
                                 Task)
@@ -173,6 +173,22 @@ def _teacher(user, action, teacher):
     return school_role(user, teacher.school_id) is not None
 
 
+def _school_people(user, action, obj):
+    """Sessions, findings and route steps follow the school they belong to."""
+    school_id = obj.school_id if hasattr(obj, "school_id") else obj.teacher.school_id
+    return school_role(user, school_id) is not None
+
+
+def _deficit_area(user, action, area):
+    return action == "view" or user.role == "admin"
+
+
+def can_see_people_of(school, user=None):
+    """May the user see the individual teachers of this school (list, add, import)?"""
+    user = user or current_user
+    return school.municipality_id == user.municipality_id and school_role(user, school.id) is not None
+
+
 # Objects that can carry attachments, by Attachment.object_type.
 ATTACHABLE = {"task": Task, "visit": Visit}
 
@@ -209,6 +225,10 @@ RULES = {
     Event: _event,
     ObservationCriterion: _criterion,
     Teacher: _teacher,
+    DiagnosticSession: _school_people,
+    DeficitFinding: _school_people,
+    RouteStep: _school_people,
+    DeficitArea: _deficit_area,
     Notification: _notification,
 }
 

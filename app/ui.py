@@ -14,7 +14,8 @@ NAVIGATION = (
     ("programmes.programmes", _l("Программы"), ("admin", "curator", "tutor", "school", "observer")),
     ("visits.visits", _l("Выезды"), ("admin", "curator", "tutor", "school", "observer")),
     ("visits.events", _l("Мероприятия"), ("admin", "curator", "tutor", "school", "observer")),
-    ("orgs.organisations", _l("Школы и организации"), ("admin", "curator", "tutor", "observer")),
+    ("diagnostics.heatmap", _l("Дефициты"), ("admin", "curator", "tutor", "observer")),
+    ("orgs.organisations", _l("Школы"), ("admin", "curator", "tutor", "observer")),
     ("orgs.partnerships", _l("Сопровождение"), ("admin", "curator", "tutor", "observer")),
     ("accounts.users", _l("Пользователи"), ("admin",)),
 )
@@ -25,6 +26,8 @@ def main_navigation():
     if current_user.role == "school" and current_user.organisation_id:
         items.append({"url": url_for("orgs.organisation", org_id=current_user.organisation_id),
                       "label": _l("Моя школа"), "active": request.endpoint == "orgs.organisation"})
+        items.append({"url": url_for("diagnostics.school", org_id=current_user.organisation_id),
+                      "label": _l("Педагоги"), "active": (request.endpoint or "").startswith("diagnostics.")})
     for endpoint, label, roles in NAVIGATION:
         if current_user.role in roles:
             items.append({"url": url_for(endpoint), "label": label,
@@ -62,6 +65,8 @@ def init_app(app):
         programme_status_labels=PROGRAMME_STATUS_LABELS,
         report_status_labels=REPORT_STATUS_LABELS,
         direction_labels=DIRECTION_LABELS,
+        can_see_people_of=policy.can_see_people_of,
+        levels_rank={"none": 0, "partial": 1, "significant": 2}.get,
     )
 
     @app.template_filter("ru_date")

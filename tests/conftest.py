@@ -5,6 +5,7 @@ With TEST_DATABASE_URL (set by tests/run_postgres.py) every test gets its own
 PostgreSQL database cloned from a template database; otherwise a SQLite file.
 """
 import itertools
+from datetime import date
 import os
 import re
 import shutil
@@ -176,6 +177,24 @@ def _programme_ids(app, ids, user):
     result["event"] = db.session.scalar(sa.select(Event.id).where(Event.host_id == ids["tutor_school"]))
     result["foreign_event"] = db.session.scalar(sa.select(Event.id).where(
         Event.municipality_id == ids["other_municipality"]))
+    from app.diagnostics.models import DiagnosticSession, RouteStep, Teacher
+
+    for prefix, school_id in (("", ids["school"]), ("foreign_", ids["foreign_school"])):
+        teacher = db.session.scalar(sa.select(Teacher).where(Teacher.school_id == school_id).order_by(Teacher.id))
+        result[prefix + "teacher"] = teacher.id
+        session = db.session.scalar(sa.select(DiagnosticSession).where(DiagnosticSession.school_id == school_id))
+        if session is None:
+            session = DiagnosticSession(municipality_id=teacher.municipality_id, school_id=school_id,
+                                        session_date=date(2026, 10, 1), method="test",
+                                        created_by_id=user("admin@opora.demo").id)
+            db.session.add(session)
+            db.session.flush()
+        result[prefix + "session"] = session.id
+        step = RouteStep(municipality_id=teacher.municipality_id, teacher_id=teacher.id, kind="course",
+                         title="Курсы ПК")
+        db.session.add(step)
+        db.session.flush()
+        result[prefix + "step"] = step.id
     notes = {}
     for role in ("admin", "curator", "tutor", "school", "observer"):
         u = user(f"{role}@opora.demo")

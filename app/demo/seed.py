@@ -142,6 +142,10 @@ def seed_demo():
     _admin, partnerships = seed_people(m, department, schools)
     seed_programme(partnerships[content.DEMO_SCHOOL_KEY])
     seed_visits(schools)
+    from .seed_diagnostics import seed_diagnostics, seed_other_schools
+
+    seed_diagnostics(schools[content.DEMO_SCHOOL_KEY])
+    seed_other_schools({s.short_name: s for s in schools.values()})
     seed_other_municipality()
     db.session.commit()
     return m

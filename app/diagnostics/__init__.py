@@ -1,1 +1,6 @@
 """Teachers, professional-deficit diagnostics and individual routes (ИОМ)."""
+from flask import Blueprint
+
+bp = Blueprint("diagnostics", __name__)
+
+from . import routes  # noqa: E402,F401

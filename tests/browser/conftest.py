@@ -41,6 +41,7 @@ def login(live_server):
         page.get_by_label("Пароль").fill("demo12345")
         page.get_by_role("button", name="Войти").click()
         page.wait_for_url(f"{live_server}/")
+        page.wait_for_function("() => window.htmx !== undefined")
         return page
 
     return do

@@ -33,7 +33,8 @@ def test_wrong_password_shows_russian_message(page, live_server):
 
 def test_admin_edits_a_school_inline_with_htmx(page, login, live_server):
     login(page, "admin")
-    page.get_by_role("navigation", name="Главное меню").get_by_role("link", name="Школы и организации").click()
+    page.get_by_role("navigation", name="Главное меню").get_by_role("link", name="Школы", exact=True).click()
+    page.wait_for_function("() => window.htmx !== undefined")
     row = page.locator("tr", has_text="Гляденская СОШ")
     row.get_by_role("link", name="Изменить").click()
     field = page.get_by_label("Руководитель")
@@ -48,7 +49,8 @@ def test_admin_edits_a_school_inline_with_htmx(page, login, live_server):
 
 def test_live_search_filters_without_reload(page, login):
     login(page, "admin")
-    page.get_by_role("navigation", name="Главное меню").get_by_role("link", name="Школы и организации").click()
+    page.get_by_role("navigation", name="Главное меню").get_by_role("link", name="Школы", exact=True).click()
+    page.wait_for_function("() => window.htmx !== undefined")  # scripts are deferred
     page.get_by_label("Поиск по названию").fill("крут")
     expect(page.locator("#org-results tbody tr")).to_have_count(1)
     expect(page.locator("#org-results")).to_contain_text("Крутоярская")

@@ -1,0 +1,279 @@
+"""Teachers, diagnostic sessions, deficit findings, dynamics, heat map, individual routes."""
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import imports
+from ..activity.services import record
+from ..demo import content
+from ..editing import create, save_changes  # noqa: F401  (routes use save_changes)
+from ..extensions import db
+from ..orgs.models import Organisation
+from ..versioning import Conflict, stale_as_conflict
+from .models import (CATEGORIES, DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, DiagnosticSession, RouteStep,
+                     Teacher)
+
+CATEGORY_NAMES = {c["code"]: c["name"] for c in content.DEFICIT_CATEGORIES}
+LEVEL_NAMES = {"none": "нет", "partial": "частично", "significant": "значительно"}
+METHOD_NAMES = {"test": "тестирование", "lesson_observation": "наблюдение уроков", "self_assessment": "самооценка",
+                "external": "внешние результаты (ЦНППМ и др.)"}
+STEP_KIND_NAMES = {"course": "курсы повышения квалификации", "mentoring": "наставничество педагога школы-тьютора",
+                   "seminar": "семинар", "self_study": "самообразование", "open_lesson": "открытый урок",
+                   "other": "другое"}
+STEP_STATUS_NAMES = {"planned": "запланировано", "in_progress": "выполняется", "done": "выполнено",
+                     "cancelled": "отменено"}
+TEACHER_FIELDS = ("full_name", "position", "subjects", "experience_years", "category", "is_part_time")
+STEP_FIELDS = ("kind", "title", "deadline", "provider", "status", "task_id")
+MIN_GROUP = 3  # aggregates over fewer teachers are not shown to wider audiences
+IMPORT_HEADERS = ("ФИО", "Должность", "Предметы", "Стаж, лет", "Квалификационная категория", "Совместитель (да/нет)")
+
+
+# --- Catalogue ------------------------------------------------------------------------
+
+def catalogue(municipality_id):
+    """Areas by category; the default catalogue (seed 002) is created on first use."""
+    query = select(DeficitArea).where(DeficitArea.municipality_id == municipality_id, DeficitArea.is_active.is_(True))
+    areas = db.session.scalars(query.order_by(DeficitArea.position)).all()
+    if not areas and not db.session.scalar(select(DeficitArea.id).where(DeficitArea.municipality_id == municipality_id)):
+        position = 0
+        for category in content.DEFICIT_CATEGORIES:
+            for name in category["areas"]:
+                position += 1
+                db.session.add(DeficitArea(municipality_id=municipality_id, category=category["code"], name=name,
+                                           position=position))
+        db.session.commit()
+        areas = db.session.scalars(query.order_by(DeficitArea.position)).all()
+    grouped = {code: [] for code in DEFICIT_CATEGORIES}
+    for area in areas:
+        grouped.setdefault(area.category, []).append(area)
+    return grouped
+
+
+def add_area(municipality_id, category, name):
+    position = (db.session.scalar(select(func.max(DeficitArea.position)).where(
+        DeficitArea.municipality_id == municipality_id)) or 0) + 1
+    db.session.add(DeficitArea(municipality_id=municipality_id, category=category, name=name, position=position))
+    db.session.commit()
+
+
+# --- Teachers -------------------------------------------------------------------------
+
+def teachers_of(school_id, archived=False):
+    return db.session.scalars(select(Teacher).where(Teacher.school_id == school_id,
+                                                    Teacher.is_archived.is_(archived)).order_by(Teacher.full_name)).all()
+
+
+def add_teacher(actor, school, data):
+    teacher = Teacher(municipality_id=school.municipality_id, school_id=school.id, **data)
+    return create(actor, teacher, TEACHER_FIELDS, scope=f"diagnostics:{school.id}", summary=f"Педагог: {teacher}")
+
+
+def set_archived(actor, teacher, archived, version):
+    """Teachers who leave are archived, never deleted: their history stays."""
+    return save_changes(actor, teacher, {"is_archived": archived}, version, scope=f"diagnostics:{teacher.school_id}",
+                        summary=f"{'В архив' if archived else 'Из архива'}: {teacher}")
+
+
+def parse_teacher_rows(school, rows):
+    """Validate imported rows; returns teacher dicts or raises RowErrors (nothing written)."""
+    existing = {t.full_name.lower() for t in teachers_of(school.id)}
+    seen, errors, result = {}, [], []
+    for number, row in rows:
+        name = imports.text(row["ФИО"])
+        if not name:
+            errors.append((number, "ФИО", "не заполнено"))
+        elif len(name) > 200:
+            errors.append((number, "ФИО", "длиннее 200 символов"))
+        elif name.lower() in seen:
+            errors.append((number, "ФИО", f"повторяет строку {seen[name.lower()]}"))
+        elif name.lower() in existing:
+            errors.append((number, "ФИО", "такой педагог уже есть в школе"))
+        seen.setdefault(name.lower(), number)
+        category = imports.text(row["Квалификационная категория"]).lower() or "без категории"
+        if category not in CATEGORIES:
+            errors.append((number, "Квалификационная категория",
+                           f"неизвестная категория «{category}»; допустимы: {', '.join(CATEGORIES)}"))
+        experience = row["Стаж, лет"]
+        if experience in (None, ""):
+            experience = None
+        else:
+            try:
+                experience = int(float(str(experience).replace(",", ".")))
+                if not 0 <= experience <= 70:
+                    raise ValueError
+            except ValueError:
+                errors.append((number, "Стаж, лет", "нужно целое число лет от 0 до 70"))
+        part_time = imports.text(row["Совместитель (да/нет)"]).lower()
+        if part_time not in ("", "да", "нет"):
+            errors.append((number, "Совместитель (да/нет)", "нужно «да» или «нет»"))
+        position = imports.text(row["Должность"]) or "учитель"
+        subjects = imports.text(row["Предметы"])
+        if len(position) > 200 or len(subjects) > 300:
+            errors.append((number, "Должность" if len(position) > 200 else "Предметы", "слишком длинный текст"))
+        result.append({"full_name": name, "position": position[:200], "subjects": subjects[:300],
+                       "experience_years": experience if isinstance(experience, int) else None,
+                       "category": category, "is_part_time": part_time == "да"})
+    if errors:
+        raise imports.RowErrors(errors)
+    return result
+
+
+def import_teachers(actor, school, file_storage):
+    teachers = parse_teacher_rows(school, imports.read_rows(file_storage, IMPORT_HEADERS, max_rows=2000))
+    try:
+        for data in teachers:
+            teacher = Teacher(municipality_id=school.municipality_id, school_id=school.id, **data)
+            db.session.add(teacher)
+        db.session.flush()
+        record(actor, school, "import", {"teachers": [None, len(teachers)]},
+               summary=f"Импорт педагогов: {len(teachers)}", scope=f"diagnostics:{school.id}")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return len(teachers)
+
+
+def teachers_template():
+    return imports.template(
+        "Педагоги", IMPORT_HEADERS,
+        ["Как заполнить лист «Педагоги»",
+         "Одна строка — один педагог. Первая строка — заголовки, их не менять.",
+         "ФИО — обязательно; повтор ФИО в файле или уже имеющегося в школе педагога не допускается.",
+         f"Квалификационная категория — одно из: {', '.join(CATEGORIES)} (пусто — без категории).",
+         "Стаж, лет — целое число от 0 до 70. Совместитель — «да» или «нет».",
+         "Если хотя бы одна строка с ошибкой, не загружается ничего: Опора назовёт строку и столбец."],
+        examples=[("Иванова Мария Петровна", "учитель", "математика, информатика", 12, "первая", "нет")],
+        widths={"ФИО": 34, "Предметы": 30, "Квалификационная категория": 30})
+
+
+# --- Sessions and findings -------------------------------------------------------------------
+
+def sessions_of(school_id):
+    return db.session.scalars(select(DiagnosticSession).where(DiagnosticSession.school_id == school_id)
+                              .order_by(DiagnosticSession.session_date)).all()
+
+
+def create_session(actor, school, data):
+    session = DiagnosticSession(municipality_id=school.municipality_id, school_id=school.id,
+                                created_by_id=actor.id, **data)
+    return create(actor, session, ("session_date", "method", "conducted_by"), scope=f"diagnostics:{school.id}",
+                  summary=f"Диагностика {session}")
+
+
+def findings_of(session_id, teacher_id):
+    return {f.area_id: f for f in db.session.scalars(select(DeficitFinding).where(
+        DeficitFinding.session_id == session_id, DeficitFinding.teacher_id == teacher_id))}
+
+
+def previous_session(session):
+    return db.session.scalar(select(DiagnosticSession).where(
+        DiagnosticSession.school_id == session.school_id, DiagnosticSession.session_date < session.session_date)
+        .order_by(DiagnosticSession.session_date.desc()))
+
+
+def save_findings(actor, session, teacher, values, versions):
+    """values: {area_id: (level, note)}; versions: {area_id: version the user saw, 0 for new}.
+    All areas are saved or none: one stale area refuses the whole form."""
+    current = findings_of(session.id, teacher.id)
+    stale = {area_id: current.get(area_id) for area_id, v in versions.items()
+             if (current[area_id].version if area_id in current else 0) != v}
+    if stale:
+        raise Conflict(teacher, {"stale": stale, "values": values})
+    changes = {}
+    for area_id, (level, note) in values.items():
+        finding = current.get(area_id)
+        if finding is None:
+            # "none" is stored too: the teacher was assessed and counts in the shares.
+            finding = DeficitFinding(municipality_id=session.municipality_id, session_id=session.id,
+                                     teacher_id=teacher.id, area_id=area_id)
+            db.session.add(finding)
+            before = (None, None)
+        else:
+            before = (finding.level, finding.note)
+        if before != (level, note):
+            finding.level, finding.note = level, note
+            changes[str(area_id)] = [before[0], level]
+    if changes:
+        with stale_as_conflict(teacher, mine={"values": values}):
+            db.session.flush()
+            record(actor, teacher, "diagnostics", changes, summary=f"Диагностика {session}: {teacher}",
+                   scope=session.scope)
+            db.session.commit()
+    return changes
+
+
+def teacher_dynamics(teacher):
+    """Per area: [(session, level)] over the sessions where the teacher was assessed."""
+    findings = db.session.scalars(select(DeficitFinding).where(DeficitFinding.teacher_id == teacher.id)
+                                  .options(joinedload(DeficitFinding.session))).all()
+    sessions = sorted({f.session for f in findings}, key=lambda s: s.session_date)
+    by_area = defaultdict(dict)
+    for f in findings:
+        by_area[f.area_id][f.session_id] = f.level
+    return sessions, by_area
+
+
+def category_shares(session_ids, teachers_by_session=None):
+    """{session_id: {"n": teachers assessed, category: share 0..1 of teachers with a deficit}}."""
+    rows = db.session.execute(
+        select(DeficitFinding.session_id, DeficitFinding.teacher_id, DeficitArea.category, DeficitFinding.level)
+        .join(DeficitArea, DeficitArea.id == DeficitFinding.area_id)
+        .where(DeficitFinding.session_id.in_(session_ids))).all()
+    assessed = defaultdict(set)
+    with_deficit = defaultdict(lambda: defaultdict(set))
+    for session_id, teacher_id, category, level in rows:
+        assessed[session_id].add(teacher_id)
+        if level in ("partial", "significant"):
+            with_deficit[session_id][category].add(teacher_id)
+    result = {}
+    for session_id in session_ids:
+        n = len(assessed[session_id])
+        result[session_id] = {"n": n, **{c: (len(with_deficit[session_id][c]) / n if n else None)
+                                         for c in DEFICIT_CATEGORIES}}
+    return result
+
+
+def school_dynamics(school_id):
+    sessions = sessions_of(school_id)
+    return sessions, category_shares([s.id for s in sessions])
+
+
+def heatmap(municipality_id):
+    """Schools × categories from each school's latest session; groups under MIN_GROUP suppressed."""
+    latest = (select(DiagnosticSession.school_id, func.max(DiagnosticSession.session_date).label("d"))
+              .where(DiagnosticSession.municipality_id == municipality_id)
+              .group_by(DiagnosticSession.school_id).subquery())
+    sessions = db.session.scalars(select(DiagnosticSession).join(
+        latest, (latest.c.school_id == DiagnosticSession.school_id) & (latest.c.d == DiagnosticSession.session_date))
+        .options(joinedload(DiagnosticSession.school))).all()
+    shares = category_shares([s.id for s in sessions])
+    rows = []
+    for s in sorted(sessions, key=lambda s: s.school.short_name):
+        data = shares[s.id]
+        suppressed = data["n"] < MIN_GROUP
+        rows.append({"school": s.school, "session": s, "n": data["n"], "suppressed": suppressed,
+                     "shares": {c: (None if suppressed else data[c]) for c in DEFICIT_CATEGORIES}})
+    return rows
+
+
+# --- Individual routes ------------------------------------------------------------------------
+
+def steps_of(teacher):
+    return db.session.scalars(select(RouteStep).where(RouteStep.teacher_id == teacher.id)
+                              .options(selectinload(RouteStep.areas)).order_by(RouteStep.deadline)).all()
+
+
+def add_step(actor, teacher, data, areas):
+    step = RouteStep(municipality_id=teacher.municipality_id, teacher_id=teacher.id, **data)
+    step.areas = areas
+    db.session.add(step)
+    db.session.flush()
+    return create(actor, step, STEP_FIELDS, scope=f"diagnostics:{teacher.school_id}", summary=f"ИОМ: {step}")
+
+
+def schools_with_teachers(municipality_id):
+    return db.session.scalars(select(Organisation).where(Organisation.municipality_id == municipality_id,
+                                                         Organisation.kind == "school")
+                              .order_by(Organisation.short_name)).all()
