@@ -54,12 +54,14 @@ def create_app(test_config=None):
     from .collab import bp as collab_bp
     from .core import bp as core_bp
     from .diagnostics import bp as diagnostics_bp
+    from .identification import bp as identification_bp
     from .orgs import bp as orgs_bp
     from .programmes import bp as programmes_bp
     from .visits import bp as visits_bp
     from .visits.services import register_hooks
 
-    for blueprint in (core_bp, accounts_bp, orgs_bp, programmes_bp, collab_bp, visits_bp, diagnostics_bp):
+    for blueprint in (core_bp, accounts_bp, orgs_bp, programmes_bp, collab_bp, visits_bp, diagnostics_bp,
+                      identification_bp):
         app.register_blueprint(blueprint)
     register_hooks()
 

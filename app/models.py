@@ -7,3 +7,4 @@ from .programmes.models import (  # noqa: F401,E402
     Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section, Task)
 from .diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher  # noqa: F401,E402
 from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit  # noqa: F401,E402
+from .identification.models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision  # noqa: F401,E402

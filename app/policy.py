@@ -14,6 +14,7 @@ from .collab.models import Attachment, Notification
 from .extensions import db
 from .orgs.models import ContextFactor, Municipality, Organisation, Partnership
 from .diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
+from .identification.models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision
 from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
 from .programmes.models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section,
                                 Task)
@@ -189,6 +190,26 @@ def can_see_people_of(school, user=None):
     return school.municipality_id == user.municipality_id and school_role(user, school.id) is not None
 
 
+def _municipal_card(user, action, obj):
+    """The diagnostic card ranks schools: the department's tool (admin edits; curators and
+    observers read); school teams do not see other schools' ranks."""
+    if action == "view":
+        return user.role in ("admin", "curator", "observer")
+    return user.role == "admin"
+
+
+def _school_risk(user, action, risk):
+    if action == "view" and user.role == "observer":
+        return True
+    return school_role(user, risk.school_id) is not None
+
+
+def can_manage_risks_of(school, user=None):
+    """Risk profiles are kept by the school's team, its curator and tutor school, and the admin."""
+    user = user or current_user
+    return school.municipality_id == user.municipality_id and school_role(user, school.id) is not None
+
+
 # Objects that can carry attachments, by Attachment.object_type.
 ATTACHABLE = {"task": Task, "visit": Visit}
 
@@ -229,6 +250,12 @@ RULES = {
     DeficitFinding: _school_people,
     RouteStep: _school_people,
     DeficitArea: _deficit_area,
+    CardYear: _municipal_card,
+    CardCriterion: _municipal_card,
+    CardScore: _municipal_card,
+    ShnorDecision: _municipal_card,
+    RiskFactor: _criterion,
+    SchoolRisk: _school_risk,
     Notification: _notification,
 }
 

@@ -11,6 +11,7 @@ from .programmes.progress import sparkline
 
 # (endpoint, label, roles that see it)
 NAVIGATION = (
+    ("identification.card", _l("Отбор ШНОР"), ("admin", "curator", "observer")),
     ("programmes.programmes", _l("Программы"), ("admin", "curator", "tutor", "school", "observer")),
     ("visits.visits", _l("Выезды"), ("admin", "curator", "tutor", "school", "observer")),
     ("visits.events", _l("Мероприятия"), ("admin", "curator", "tutor", "school", "observer")),
@@ -66,6 +67,7 @@ def init_app(app):
         report_status_labels=REPORT_STATUS_LABELS,
         direction_labels=DIRECTION_LABELS,
         can_see_people_of=policy.can_see_people_of,
+        can_manage_risks_of=policy.can_manage_risks_of,
         levels_rank={"none": 0, "partial": 1, "significant": 2}.get,
     )
 

@@ -11,7 +11,8 @@ ROLES = ("admin", "curator", "tutor", "school", "observer")
 ALL = set(ROLES)
 ADMIN = {"admin"}
 EDITORS = {"admin", "curator", "tutor", "school"}
-VISITORS = {"admin", "curator", "tutor"}  # record visits, observations, recommendations, events
+VISITORS = {"admin", "curator", "tutor"}
+CARD_READERS = {"admin", "curator", "observer"}  # the diagnostic card ranks schools  # record visits, observations, recommendations, events
 
 # endpoint -> roles that may open it (GET) with their own objects.
 ACCESS = {
@@ -108,6 +109,20 @@ ACCESS = {
     "diagnostics.edit_step": EDITORS,
     "diagnostics.heatmap": {"admin", "curator", "tutor", "observer"},
     "diagnostics.catalogue": ALL,
+    "identification.card": CARD_READERS,
+    "identification.save_score": ADMIN,
+    "identification.threshold": ADMIN,
+    "identification.card_template": CARD_READERS,
+    "identification.import_card": ADMIN,
+    "identification.criteria": CARD_READERS,
+    "identification.edit_criterion": ADMIN,
+    "identification.decision": ADMIN,
+    "identification.context": {"admin", "curator", "tutor", "observer"},
+    "identification.school_risks": ALL,
+    "identification.save_risk": EDITORS,
+    "identification.risk_to_section": EDITORS,
+    "identification.add_risk_factor": ADMIN,
+    "identification.watchlist": {"admin", "curator", "tutor", "observer"},
     "collab.notifications": ALL,
     "collab.mark_all_read": ALL,
     "collab.open_notification": ALL,
@@ -136,10 +151,13 @@ PARAMS = {
     "teacher_id": ("teacher", "foreign_teacher"),
     "session_id": ("session", "foreign_session"),
     "step_id": ("step", "foreign_step"),
+    "card_criterion_id": ("card_criterion", "foreign_card_criterion"),
+    "factor_id": ("risk_factor", "foreign_risk_factor"),
+    "year": (2026, 2026),
     "field": ("main_idea", "main_idea"),
     "direction": ("up", "up"),
 }
-LITERAL = {"code", "field", "direction"}  # parameters that are not object ids
+LITERAL = {"code", "field", "direction", "year"}  # parameters that are not object ids
 
 
 def _rules(app):

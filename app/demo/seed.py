@@ -146,6 +146,9 @@ def seed_demo():
 
     seed_diagnostics(schools[content.DEMO_SCHOOL_KEY])
     seed_other_schools({s.short_name: s for s in schools.values()})
+    from .seed_identification import seed_identification
+
+    seed_identification(m, schools)
     seed_other_municipality()
     db.session.commit()
     return m

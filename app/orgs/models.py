@@ -18,6 +18,8 @@ class Municipality(db.Model):
     region: Mapped[str] = mapped_column(String(200), default="")
     # Supported schools without a visit for longer than this are flagged on the visits page.
     visit_coverage_weeks: Mapped[int] = mapped_column(default=6, server_default="6")
+    # Schools whose index of unfavourable context reaches this are suggested as ШНСУ.
+    context_index_threshold: Mapped[float] = mapped_column(default=20.0, server_default="20")
 
     @property
     def municipality_id(self):

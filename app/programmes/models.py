@@ -105,6 +105,8 @@ class Task(_ProgrammePart, Versioned, db.Model):
 
 class Indicator(_ProgrammePart, Versioned, db.Model):
     position: Mapped[int] = mapped_column(default=0)
+    # An antirisk section can carry its own indicators; most indicators belong to the whole programme.
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"))
     name: Mapped[str] = mapped_column(String(400))
     unit: Mapped[str] = mapped_column(String(30), default="%")
     direction: Mapped[str] = mapped_column(String(10), default="higher")

@@ -1,0 +1,109 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from ..versioning import Versioned
+
+SCORING = ("binary", "per_sign")
+RISK_LEVELS = ("low", "medium", "high")
+
+
+class CardYear(Versioned, db.Model):
+    """A municipality's diagnostic card for one school year (year = the year it starts)."""
+
+    __table_args__ = (UniqueConstraint("municipality_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    year: Mapped[int]
+    threshold: Mapped[float] = mapped_column(default=4.0)
+
+    def __str__(self):
+        return f"{self.year}/{self.year + 1}"
+
+
+class CardCriterion(Versioned, db.Model):
+    """A criterion that describes results from their negative side (seed 004)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    year: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+    code: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(500))
+    scoring: Mapped[str] = mapped_column(String(20), default="binary")
+    max_points: Mapped[int] = mapped_column(default=1)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class CardScore(Versioned, db.Model):
+    __table_args__ = (UniqueConstraint("criterion_id", "school_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("card_criterion.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    points: Mapped[float] = mapped_column(default=0)
+
+    criterion = relationship(CardCriterion)
+
+    def __str__(self):
+        return f"{self.criterion.code}: {self.points}"
+
+
+class ShnorDecision(db.Model):
+    """The admin's recorded decision on a candidate school: who, when, why."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    year: Mapped[int]
+    school_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))  # confirmed | declined
+    reason: Mapped[str] = mapped_column(Text)
+    total: Mapped[float]
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnership.id"))
+
+    school = relationship("Organisation")
+    decided_by = relationship("User")
+
+
+class RiskFactor(db.Model):
+    """A «500+» risk factor in the municipality's catalogue for a year."""
+
+    __table_args__ = (UniqueConstraint("municipality_id", "year", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    year: Mapped[int]
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __str__(self):
+        return self.name
+
+
+class SchoolRisk(Versioned, db.Model):
+    __table_args__ = (UniqueConstraint("school_id", "factor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    factor_id: Mapped[int] = mapped_column(ForeignKey("risk_factor.id"))
+    level: Mapped[str] = mapped_column(String(10), default="low")
+    is_actual: Mapped[bool] = mapped_column(default=False)
+    measures: Mapped[str] = mapped_column(Text, default="")
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"))
+
+    factor = relationship(RiskFactor, lazy="joined")
+
+    def __str__(self):
+        return self.factor.name

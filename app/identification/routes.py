@@ -1,0 +1,294 @@
+"""The diagnostic card, decisions, context index, risk profile and the watchlist."""
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import imports, policy
+from ..editing import Conflict
+from ..extensions import db
+from ..htmx import render
+from ..orgs.models import Organisation
+from ..timeutil import today
+from . import bp, services
+from .forms import (ContextThresholdForm, CriterionForm, DecisionForm, ImportForm, RiskFactorForm, RiskForm,
+                    ThresholdForm)
+from .models import CardCriterion, RiskFactor
+
+CARD = "identification/card.html"
+
+
+def _errors(form):
+    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _year(year):
+    if year is None:
+        now = today()
+        year = now.year if now.month >= 9 else now.year - 1
+    if not 2015 <= year <= 2040:
+        abort(404)
+    return year
+
+
+def _card(year, action="view"):
+    year = _year(year)
+    card = services.card_year(current_user.municipality_id, year)
+    policy.authorize(action, card)
+    return year, card
+
+
+def _card_context(year, **extra):
+    card, crits, rows = services.grid(current_user.municipality_id, year)
+    previous, entered, left = services.year_changes(current_user.municipality_id, year)
+    return dict(year=year, card=card, criteria=crits, rows=rows, previous=previous, entered=entered, left=left,
+                threshold_form=ThresholdForm(threshold=card.threshold), import_form=ImportForm(),
+                risk_factors=services.risk_factors(current_user.municipality_id, year),
+                factor_form=RiskFactorForm(), **extra)
+
+
+@bp.get("/identification")
+def card():
+    year, _card_obj = _card(request.args.get("year", type=int))
+    return render(CARD, **_card_context(year))
+
+
+@bp.post("/identification/<int:year>/scores")
+def save_score(year):
+    year, _card_obj = _card(year, "edit")
+    criterion = policy.load(CardCriterion, request.form.get("criterion", type=int) or 0, "edit")
+    school = policy.load(Organisation, request.form.get("school", type=int) or 0, "view")
+    if criterion.year != year or not school.is_school:
+        abort(404)
+    try:
+        points = float(request.form.get("points", "").replace(",", "."))
+    except ValueError:
+        points = None
+    problem = services.validate_points(criterion, points)
+    status, message = 200, None
+    if problem:
+        status, message = 422, _("%(s)s, «%(c)s»: %(p)s", s=school.short_name, c=criterion.code, p=problem)
+    else:
+        try:
+            services.save_score(current_user, criterion, school, points, request.form.get("version"))
+        except Conflict:
+            db.session.rollback()
+            status = 409
+            message = _("%(s)s, «%(c)s»: балл уже изменил другой участник — показано текущее значение.",
+                        s=school.short_name, c=criterion.code)
+    return render(CARD, block="grid", status=status, message=message, **_card_context(year))
+
+
+@bp.post("/identification/<int:year>/threshold")
+def threshold(year):
+    year, card = _card(year, "edit")
+    form = ThresholdForm()
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(url_for("identification.card", year=year)), 303
+    try:
+        services.save_changes(current_user, card, {"threshold": form.threshold.data}, card.version,
+                              scope=f"card:{card.municipality_id}:{year}", summary=f"Порог карты {card}")
+    except Conflict:
+        flash(_("Порог уже изменил другой участник."), "warning")
+    return redirect(url_for("identification.card", year=year))
+
+
+@bp.get("/identification/<int:year>/template.xlsx")
+def card_template(year):
+    year, _card_obj = _card(year)
+    return send_file(services.card_template(current_user.municipality_id, year), as_attachment=True,
+                     download_name=f"opora-diagnosticheskaya-karta-{year}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.post("/identification/<int:year>/import")
+def import_card(year):
+    year, _card_obj = _card(year, "edit")
+    form = ImportForm()
+    errors = []
+    if not form.validate_on_submit():
+        errors = [_errors(form)]
+    else:
+        try:
+            count = services.import_scores(current_user, current_user.municipality_id, year, form.file.data)
+        except imports.ImportRefused as exc:
+            errors = [str(exc)]
+        except imports.RowErrors as exc:
+            errors = imports.error_lines(exc.errors)
+        else:
+            flash(_("Баллы загружены: школ — %(n)s.", n=count), "success")
+            return redirect(url_for("identification.card", year=year))
+    return render(CARD, status=422, **_card_context(year, import_errors=errors))
+
+
+@bp.route("/identification/<int:year>/criteria", methods=["GET", "POST"])
+def criteria(year):
+    year, _card_obj = _card(year)
+    form = CriterionForm(prefix="new")
+    if request.method == "POST":
+        _card(year, "edit")
+        if form.validate_on_submit():
+            position = len(services.criteria(current_user.municipality_id, year, active_only=False)) + 1
+            services.create(current_user, CardCriterion(
+                municipality_id=current_user.municipality_id, year=year, position=position, code=form.code.data,
+                text=form.text.data, scoring=form.scoring.data, max_points=form.max_points.data),
+                ("code", "text", "scoring", "max_points"), scope=f"card:{current_user.municipality_id}:{year}")
+            return redirect(url_for("identification.criteria", year=year))
+    items = services.criteria(current_user.municipality_id, year, active_only=False)
+    forms = {c.id: CriterionForm(obj=c, prefix=f"c{c.id}", version=c.version) for c in items}
+    for c in items:
+        forms[c.id].version.data = c.version
+    return render("identification/criteria.html", year=year, items=items, forms=forms, form=form,
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.post("/identification/criteria/<int:card_criterion_id>")
+def edit_criterion(card_criterion_id):
+    criterion = policy.load(CardCriterion, card_criterion_id, "edit")
+    form = CriterionForm(prefix=f"c{criterion.id}")
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(url_for("identification.criteria", year=criterion.year)), 303
+    data = {f: getattr(form, f).data for f in ("code", "text", "scoring", "max_points", "is_active")}
+    try:
+        services.save_changes(current_user, criterion, data, form.version.data,
+                              scope=f"card:{criterion.municipality_id}:{criterion.year}", summary=str(criterion))
+    except Conflict:
+        flash(_("Критерий уже изменил другой участник: ниже текущая версия."), "warning")
+        return redirect(url_for("identification.criteria", year=criterion.year)), 303
+    flash(_("Критерий сохранён."), "success")
+    return redirect(url_for("identification.criteria", year=criterion.year))
+
+
+@bp.route("/identification/<int:year>/schools/<int:org_id>/decision", methods=["GET", "POST"])
+def decision(year, org_id):
+    school = policy.load(Organisation, org_id, "view")
+    year, _card_obj = _card(year, "edit")
+    if not school.is_school:
+        abort(404)
+    row = next(r for r in services.grid(current_user.municipality_id, year)[2] if r["school"].id == school.id)
+    form = DecisionForm()
+    all_schools, curators = services.schools_and_curators(current_user.municipality_id)
+    form.tutor_school_id.choices = [(s.id, s.short_name) for s in all_schools if s.id != school.id]
+    form.curator_id.choices = [(u.id, u.full_name) for u in curators]
+    if request.method == "GET":
+        form.start_year.data = year
+    if form.validate_on_submit():
+        confirmed = form.decision.data == "confirmed"
+        if confirmed and not form.start_year.data:
+            form.start_year.errors.append(_("Укажите год начала программы."))
+        elif confirmed and services.current_programme_of(school.id):
+            form.decision.errors.append(_("У школы уже есть действующая программа."))
+        else:
+            data = {f: getattr(form, f).data for f in ("decision", "reason", "tutor_school_id", "curator_id",
+                                                       "start_year", "agreement_number", "agreement_date")}
+            policy.load(Organisation, data["tutor_school_id"], "view")
+            _decision, programme = services.decide(current_user, school, year, row["total"], data)
+            if programme is not None:
+                flash(_("Статус ШНОР подтверждён; сопровождение и черновик программы созданы."), "success")
+                return redirect(url_for("programmes.programme", programme_id=programme.id))
+            flash(_("Решение записано."), "success")
+            return redirect(url_for("identification.card", year=year))
+    return render("identification/decision.html", year=year, school=school, row=row, form=form,
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/identification/context", methods=["GET", "POST"])
+def context():
+    municipality = policy.require("view")
+    if current_user.role == "school":
+        abort(403)
+    form = ContextThresholdForm(threshold=municipality.context_index_threshold)
+    if request.method == "POST":
+        policy.require("manage")
+        if form.validate_on_submit():
+            municipality.context_index_threshold = form.threshold.data
+            db.session.commit()
+            return redirect(url_for("identification.context"))
+    return render("identification/context.html", rows=services.context_indices(municipality.id), form=form,
+                  threshold=municipality.context_index_threshold, status=422 if request.method == "POST" else 200)
+
+
+def _risk_school(org_id):
+    school = policy.load(Organisation, org_id, "view")
+    if not school.is_school or not (policy.can_manage_risks_of(school) or current_user.role == "observer"):
+        abort(403)
+    return school
+
+
+@bp.get("/schools/<int:org_id>/risks")
+def school_risks(org_id):
+    school = _risk_school(org_id)
+    year = _year(request.args.get("year", type=int))
+    rows = services.school_risks(school, year)
+    forms = {}
+    for factor, risk in rows:
+        form = RiskForm(prefix=f"r{factor.id}", obj=risk)
+        form.version.data = risk.version if risk else 0
+        forms[factor.id] = form
+    return render("identification/risks.html", school=school, year=year, rows=rows, forms=forms,
+                  programme=services.current_programme_of(school.id), factor_form=RiskFactorForm(),
+                  can_edit=policy.can_manage_risks_of(school), level_names=services.RISK_LEVEL_NAMES)
+
+
+@bp.post("/schools/<int:org_id>/risks/<int:factor_id>")
+def save_risk(org_id, factor_id):
+    school = _risk_school(org_id)
+    if not policy.can_manage_risks_of(school):
+        abort(403)
+    factor = policy.load(RiskFactor, factor_id, "view")
+    form = RiskForm(prefix=f"r{factor.id}")
+    if not form.validate_on_submit():
+        flash(_errors(form), "error")
+        return redirect(url_for("identification.school_risks", org_id=school.id, year=factor.year)), 303
+    try:
+        services.save_risk(current_user, school, factor, {"level": form.level.data, "is_actual": form.is_actual.data,
+                                                          "measures": form.measures.data}, form.version.data)
+    except Conflict:
+        db.session.rollback()
+        flash(_("Оценку риска уже изменил другой участник: ниже текущая версия."), "warning")
+        return redirect(url_for("identification.school_risks", org_id=school.id, year=factor.year)), 303
+    return redirect(url_for("identification.school_risks", org_id=school.id, year=factor.year,
+                            _anchor=f"risk-{factor.id}"))
+
+
+@bp.post("/schools/<int:org_id>/risks/<int:factor_id>/section")
+def risk_to_section(org_id, factor_id):
+    school = _risk_school(org_id)
+    if not policy.can_manage_risks_of(school):
+        abort(403)
+    factor = policy.load(RiskFactor, factor_id, "view")
+    risk = next((r for f, r in services.school_risks(school, factor.year) if f.id == factor.id), None)
+    programme = services.current_programme_of(school.id)
+    if risk is None or not risk.is_actual or programme is None:
+        flash(_("В программу добавляются только актуальные риски школы с действующей программой."), "error")
+        return redirect(url_for("identification.school_risks", org_id=school.id, year=factor.year)), 303
+    policy.authorize("edit", programme)
+    if risk.section_id:
+        flash(_("Это направление уже есть в программе."), "info")
+    else:
+        services.risk_to_section(current_user, risk, programme)
+        flash(_("В программу добавлен раздел — антирисковое направление. Добавьте в него мероприятия и показатели."),
+              "success")
+    return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="plan-h"))
+
+
+@bp.post("/identification/<int:year>/risks")
+def add_risk_factor(year):
+    year = _year(year)
+    policy.require("manage")
+    form = RiskFactorForm()
+    if form.validate_on_submit():
+        services.add_risk_factor(current_user.municipality_id, year, form.name.data)
+    else:
+        flash(_errors(form), "error")
+    return redirect(url_for("identification.card", year=year, _anchor="risk-catalogue"))
+
+
+@bp.get("/watchlist")
+def watchlist():
+    policy.require("view")
+    if current_user.role == "school":
+        abort(403)
+    return render("identification/watchlist.html", rows=services.watchlist(current_user))
+

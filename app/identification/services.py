@@ -1,0 +1,338 @@
+"""The diagnostic card, context index, risk profile, decisions and the watchlist."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from .. import imports, policy
+from ..activity.services import record
+from ..demo import content
+from ..editing import create, save_changes  # noqa: F401  (routes use both)
+from ..extensions import db
+from ..orgs.models import ContextFactor, ContextValue, Partnership
+from ..orgs.services import schools
+from ..programmes import services as programmes
+from ..programmes.models import Programme
+from ..timeutil import today
+from ..versioning import Conflict
+from .models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision
+
+RISK_LEVEL_NAMES = {"low": "низкий", "medium": "средний", "high": "высокий"}
+SCORING_NAMES = {"binary": "да/нет (1/0)", "per_sign": "баллы по признакам (до максимума)"}
+
+
+# --- Diagnostic card ------------------------------------------------------------------------
+
+def card_year(municipality_id, year):
+    """The card of a year: created on first use with the previous year's criteria, or seed 004's."""
+    card = db.session.scalar(select(CardYear).where(CardYear.municipality_id == municipality_id, CardYear.year == year))
+    if card is not None:
+        return card
+    previous = db.session.scalar(select(CardYear).where(CardYear.municipality_id == municipality_id,
+                                                        CardYear.year < year).order_by(CardYear.year.desc()))
+    card = CardYear(municipality_id=municipality_id, year=year, threshold=previous.threshold if previous else 4.0)
+    db.session.add(card)
+    if previous is not None:
+        source = [(c.code, c.text, c.scoring, c.max_points) for c in criteria(municipality_id, previous.year)]
+    else:
+        source = [(c["code"], c["text"], c["scoring"], c["max_points"]) for c in content.DIAGNOSTIC_CARD_CRITERIA]
+    for position, (code, text, scoring, max_points) in enumerate(source, start=1):
+        db.session.add(CardCriterion(municipality_id=municipality_id, year=year, position=position, code=code,
+                                     text=text, scoring=scoring, max_points=max_points))
+    db.session.commit()
+    return card
+
+
+def criteria(municipality_id, year, active_only=True):
+    query = select(CardCriterion).where(CardCriterion.municipality_id == municipality_id, CardCriterion.year == year)
+    if active_only:
+        query = query.where(CardCriterion.is_active.is_(True))
+    return db.session.scalars(query.order_by(CardCriterion.position)).all()
+
+
+def grid(municipality_id, year):
+    """Rows for every school: scores per criterion, total, rank (1 = most problems), candidate flag."""
+    card = card_year(municipality_id, year)
+    crits = criteria(municipality_id, year)
+    all_schools = schools(municipality_id)
+    scores = {(s.school_id, s.criterion_id): s for s in db.session.scalars(
+        select(CardScore).where(CardScore.criterion_id.in_([c.id for c in crits])))}
+    rows = []
+    for school in all_schools:
+        cells = {c.id: scores.get((school.id, c.id)) for c in crits}
+        total = sum(cell.points for cell in cells.values() if cell is not None)
+        rows.append({"school": school, "cells": cells, "total": total, "candidate": total >= card.threshold})
+    # Competition ranking: equal totals share a rank.
+    ordered = sorted(rows, key=lambda r: (-r["total"], r["school"].short_name))
+    for row in ordered:
+        row["rank"] = 1 + sum(1 for other in rows if other["total"] > row["total"])
+    decisions = {d.school_id: d for d in db.session.scalars(select(ShnorDecision).where(
+        ShnorDecision.municipality_id == municipality_id, ShnorDecision.year == year)
+        .order_by(ShnorDecision.decided_at))}
+    for row in ordered:
+        row["decision"] = decisions.get(row["school"].id)
+    return card, crits, ordered
+
+
+def candidates(municipality_id, year):
+    return {r["school"].id for r in grid(municipality_id, year)[2] if r["candidate"]}
+
+
+def year_changes(municipality_id, year):
+    """Who entered the candidates list this year and who left it, against the previous year."""
+    previous = db.session.scalar(select(CardYear.year).where(CardYear.municipality_id == municipality_id,
+                                                             CardYear.year < year).order_by(CardYear.year.desc()))
+    if previous is None:
+        return None, [], []
+    now, before = candidates(municipality_id, year), candidates(municipality_id, previous)
+    names = {s.id: s for s in schools(municipality_id)}
+    return previous, [names[i] for i in sorted(now - before)], [names[i] for i in sorted(before - now)]
+
+
+def validate_points(criterion, points):
+    if points is None:
+        return "введите число"
+    if points < 0 or points > criterion.max_points:
+        return f"баллы от 0 до {criterion.max_points}"
+    if criterion.scoring == "binary" and points not in (0, 1):
+        return "да/нет: 1 или 0"
+    if points != int(points):
+        return "целое число баллов"
+    return None
+
+
+def save_score(actor, criterion, school, points, version):
+    score = db.session.scalar(select(CardScore).where(CardScore.criterion_id == criterion.id,
+                                                      CardScore.school_id == school.id))
+    scope = f"card:{criterion.municipality_id}:{criterion.year}"
+    if score is None:
+        if str(version or "0") != "0":
+            raise Conflict(criterion, {"points": points})
+        score = CardScore(municipality_id=criterion.municipality_id, criterion_id=criterion.id, school_id=school.id,
+                          points=points)
+        try:
+            return create(actor, score, ("points",), scope=scope, summary=f"{school.short_name}: {criterion.code}")
+        except Exception:  # the same cell created by someone else a moment ago
+            db.session.rollback()
+            raise Conflict(criterion, {"points": points}) from None
+    save_changes(actor, score, {"points": points}, version, scope=scope,
+                 summary=f"{school.short_name}: {criterion.code}")
+    return score
+
+
+def import_headers(crits):
+    return ("Школа",) + tuple(f"{c.code}: {c.text[:60].strip()}" for c in crits)
+
+
+def card_template(municipality_id, year):
+    crits = criteria(municipality_id, year)
+    return imports.template(
+        "Диагностическая карта", import_headers(crits),
+        [f"Диагностическая карта {year}/{year + 1}: как заполнить",
+         "Одна строка — одна школа; «Школа» — краткое название, как в Опоре.",
+         *[f"{c.code}: {c.text} — {SCORING_NAMES[c.scoring]}, максимум {c.max_points}" for c in crits],
+         "Пустая ячейка — 0. Если хотя бы одна ячейка с ошибкой, не загружается ничего."],
+        examples=[(s.short_name,) + (None,) * len(crits) for s in schools(municipality_id)],
+        widths={"Школа": 28})
+
+
+def import_scores(actor, municipality_id, year, file_storage):
+    """All or nothing: every cell is checked first; errors name the row and the column."""
+    crits = criteria(municipality_id, year)
+    headers = import_headers(crits)
+    rows = imports.read_rows(file_storage, headers, max_rows=2000)
+    by_name = {s.short_name.lower(): s for s in schools(municipality_id)}
+    errors, parsed, seen = [], [], {}
+    for number, row in rows:
+        name = imports.text(row["Школа"])
+        school = by_name.get(name.lower())
+        if school is None:
+            errors.append((number, "Школа", f"школа «{name}» не найдена в муниципалитете"))
+        elif school.id in seen:
+            errors.append((number, "Школа", f"школа уже была в строке {seen[school.id]}"))
+        else:
+            seen[school.id] = number
+        for criterion, header in zip(crits, headers[1:]):
+            raw = row[header]
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                value = 0.0
+            else:
+                try:
+                    value = float(str(raw).replace(",", "."))
+                except ValueError:
+                    errors.append((number, header, f"не число: «{raw}»"))
+                    continue
+            problem = validate_points(criterion, value)
+            if problem:
+                errors.append((number, header, problem))
+            elif school is not None:
+                parsed.append((school, criterion, value))
+    if errors:
+        raise imports.RowErrors(errors)
+    existing = {(s.school_id, s.criterion_id): s for s in db.session.scalars(
+        select(CardScore).where(CardScore.criterion_id.in_([c.id for c in crits])))}
+    try:
+        for school, criterion, value in parsed:
+            score = existing.get((school.id, criterion.id))
+            if score is None:
+                db.session.add(CardScore(municipality_id=municipality_id, criterion_id=criterion.id,
+                                         school_id=school.id, points=value))
+            else:
+                score.points = value
+        db.session.flush()
+        card = card_year(municipality_id, year)
+        record(actor, card, "import", {"rows": [None, len(seen)]}, summary=f"Импорт диагностической карты: {len(seen)} школ",
+               scope=f"card:{municipality_id}:{year}")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return len(seen)
+
+
+def decide(actor, school, year, total, data):
+    """The one form: record the decision; on confirmation flag the school, create the partnership
+    and a programme draft from the template."""
+    decision = ShnorDecision(municipality_id=school.municipality_id, year=year, school_id=school.id,
+                             decision=data["decision"], reason=data["reason"], total=total, decided_by_id=actor.id)
+    db.session.add(decision)
+    programme = None
+    if data["decision"] == "confirmed":
+        school.is_low_results = True
+        partnership = Partnership(municipality_id=school.municipality_id, school_id=school.id,
+                                  tutor_school_id=data["tutor_school_id"], curator_id=data["curator_id"],
+                                  start_year=data["start_year"], end_year=data["start_year"] + 2,
+                                  agreement_number=data.get("agreement_number") or "",
+                                  agreement_date=data.get("agreement_date"))
+        db.session.add(partnership)
+        db.session.flush()
+        decision.partnership_id = partnership.id
+        record(actor, partnership, "create", {"school_id": [None, school.id]},
+               summary=f"Сопровождение по решению о статусе ШНОР: {school.short_name}")
+        record(actor, school, "update", {"is_low_results": [False, True]},
+               summary=f"Статус ШНОР подтверждён: {data['reason'][:150]}")
+        db.session.commit()
+        programme = programmes.create_programme(actor, partnership, data["start_year"])
+    else:
+        db.session.commit()
+    return decision, programme
+
+
+# --- Context index ----------------------------------------------------------------------------
+
+def context_indices(municipality_id):
+    """Per school: index of unfavourable context, 0–100 — the mean over the factors of the share
+    of students affected by a negative factor, or not reached by a positive one."""
+    factors = {f.id: f for f in db.session.scalars(select(ContextFactor).where(
+        ContextFactor.municipality_id == municipality_id))}
+    values = db.session.execute(select(ContextValue.organisation_id, ContextValue.factor_id, ContextValue.share)
+                                .where(ContextValue.factor_id.in_(list(factors)))).all()
+    parts = {}
+    for org_id, factor_id, share in values:
+        if share is None:
+            continue
+        factor = factors[factor_id]
+        parts.setdefault(org_id, []).append(share if factor.direction == "negative" else 100 - share)
+    result = []
+    for school in schools(municipality_id):
+        own = parts.get(school.id, [])
+        index = round(sum(own) / len(own), 1) if own else None
+        result.append({"school": school, "index": index, "factors": len(own)})
+    return sorted(result, key=lambda r: (r["index"] is None, -(r["index"] or 0)))
+
+
+# --- Risk profile -----------------------------------------------------------------------------
+
+def risk_factors(municipality_id, year):
+    """The catalogue of a year; created from the previous year's, or the federal «500+» list."""
+    query = select(RiskFactor).where(RiskFactor.municipality_id == municipality_id, RiskFactor.year == year)
+    items = db.session.scalars(query.order_by(RiskFactor.position)).all()
+    if items:
+        return items
+    previous = db.session.scalar(select(func.max(RiskFactor.year)).where(
+        RiskFactor.municipality_id == municipality_id, RiskFactor.year < year))
+    source = [(f.code, f.name) for f in risk_factors(municipality_id, previous)] if previous else \
+        [(f["code"], f["name"]) for f in content.RISK_FACTORS]
+    for position, (code, name) in enumerate(source, start=1):
+        db.session.add(RiskFactor(municipality_id=municipality_id, year=year, code=code, name=name, position=position))
+    db.session.commit()
+    return db.session.scalars(query.order_by(RiskFactor.position)).all()
+
+
+def add_risk_factor(municipality_id, year, name):
+    position = len(risk_factors(municipality_id, year)) + 1
+    db.session.add(RiskFactor(municipality_id=municipality_id, year=year, code=f"custom-{position}", name=name,
+                              position=position))
+    db.session.commit()
+
+
+def school_risks(school, year):
+    factors = risk_factors(school.municipality_id, year)
+    existing = {r.factor_id: r for r in db.session.scalars(select(SchoolRisk).where(
+        SchoolRisk.school_id == school.id, SchoolRisk.factor_id.in_([f.id for f in factors])))}
+    return [(f, existing.get(f.id)) for f in factors]
+
+
+def save_risk(actor, school, factor, data, version):
+    risk = db.session.scalar(select(SchoolRisk).where(SchoolRisk.school_id == school.id,
+                                                      SchoolRisk.factor_id == factor.id))
+    scope = f"risks:{school.id}"
+    if risk is None:
+        if str(version or "0") != "0":
+            raise Conflict(factor, data)
+        risk = SchoolRisk(municipality_id=school.municipality_id, school_id=school.id, factor_id=factor.id, **data)
+        return create(actor, risk, tuple(data), scope=scope, summary=f"{school.short_name}: {factor.name}")
+    save_changes(actor, risk, data, version, scope=scope, summary=f"{school.short_name}: {factor.name}")
+    return risk
+
+
+def risk_to_section(actor, risk, programme):
+    """An actual risk becomes an antirisk direction of the programme (a section of its own)."""
+    section = programmes.add_section(actor, programme, f"Антирисковое направление: {risk.factor.name}")
+    risk.section_id = section.id
+    db.session.commit()
+    return section
+
+
+def current_programme_of(school_id):
+    return db.session.scalar(select(Programme).where(
+        Programme.school_id == school_id, Programme.status.not_in(("completed", "closed")))
+        .order_by(Programme.start_year.desc()))
+
+
+# --- Watchlist ------------------------------------------------------------------------------
+
+def watchlist(user):
+    """Supported schools that need attention now, each with the reasons."""
+    from ..visits.models import Visit
+
+    now = today()
+    weeks = user.municipality.visit_coverage_weeks
+    rows = []
+    for partnership in db.session.scalars(policy.visible_partnerships(user).where(Partnership.is_active.is_(True))):
+        reasons = []
+        programme = current_programme_of(partnership.school_id)
+        if programme is None:
+            reasons.append("нет действующей программы")
+        else:
+            data = programmes.page_data(programme)
+            o = data["overview"]
+            if o["tasks_overdue"]:
+                reasons.append(f"просрочено мероприятий: {o['tasks_overdue']}")
+            if o["indicators_off_track"]:
+                reasons.append(f"показателей без продвижения: {o['indicators_off_track']}")
+            if o["missed_periods"]:
+                reasons.append("не сдан отчёт: " + ", ".join(p.title for p in o["missed_periods"]))
+        last = db.session.scalar(select(func.max(Visit.visit_date)).where(Visit.partnership_id == partnership.id,
+                                                                          Visit.status == "submitted"))
+        if last is None or last < now - timedelta(weeks=weeks):
+            reasons.append(f"нет выезда {weeks} нед." + (f" (последний {last.strftime('%d.%m.%Y')})" if last else ""))
+        if reasons:
+            rows.append({"partnership": partnership, "programme": programme, "reasons": reasons})
+    return rows
+
+
+def schools_and_curators(municipality_id):
+    from ..orgs.services import curators
+
+    return schools(municipality_id), curators(municipality_id)
+
