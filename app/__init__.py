@@ -54,6 +54,7 @@ def create_app(test_config=None):
     from .collab import bp as collab_bp
     from .core import bp as core_bp
     from .diagnostics import bp as diagnostics_bp
+    from .exports import bp as exports_bp
     from .identification import bp as identification_bp
     from .orgs import bp as orgs_bp
     from .programmes import bp as programmes_bp
@@ -61,7 +62,7 @@ def create_app(test_config=None):
     from .visits.services import register_hooks
 
     for blueprint in (core_bp, accounts_bp, orgs_bp, programmes_bp, collab_bp, visits_bp, diagnostics_bp,
-                      identification_bp):
+                      identification_bp, exports_bp):
         app.register_blueprint(blueprint)
     register_hooks()
 

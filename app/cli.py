@@ -68,6 +68,44 @@ def init_app(app):
         with app.test_request_context():  # notifications carry links built with url_for
             click.echo(f"Напоминаний отправлено: {overdue_reminders() + deadline_reminders()}.")
 
+    @app.cli.group("export")
+    def export_group():
+        """Scheduled exports for operators."""
+
+    @export_group.command("summary")
+    @click.option("--municipality", "code", required=True, help="Код муниципалитета")
+    @click.option("--year", type=click.IntRange(2015, 2040), required=True, help="Учебный год начинается в")
+    @click.option("--period", type=click.Choice(["", "nov", "jan", "mar", "jun"]), default="")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
+    def export_summary_command(code, year, period, out):
+        """The department summary workbook of a municipality (all its supported schools)."""
+        from .exports.services import scope_for_cli, summary_workbook
+        from .orgs.models import Municipality
+
+        municipality = db.session.scalar(db.select(Municipality).where(Municipality.code == code))
+        if municipality is None:
+            raise click.ClickException(f"Муниципалитет с кодом «{code}» не найден.")
+        count = summary_workbook(out, scope_for_cli(municipality), municipality, year, period)
+        click.echo(f"Сводка записана: {out} (школ: {count}).")
+
+    @export_group.command("programme")
+    @click.argument("programme_id", type=int)
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
+    def export_programme_command(programme_id, out):
+        """One programme as a document (passport, plan by section, indicators by period)."""
+        from sqlalchemy.orm import joinedload
+
+        from .exports.services import programme_workbook
+        from .orgs.models import Partnership
+        from .programmes.models import Programme
+
+        programme = db.session.get(Programme, programme_id, options=[
+            joinedload(Programme.partnership).joinedload(Partnership.tutor_school), joinedload(Programme.school)])
+        if programme is None:
+            raise click.ClickException(f"Программа {programme_id} не найдена.")
+        programme_workbook(out, programme)
+        click.echo(f"Программа записана: {out}.")
+
     @app.cli.command("municipalities")
     def municipalities_command():
         """List municipality codes."""

@@ -49,6 +49,7 @@ def load(app):
         PASSWORD_HASH_METHOD=os.environ.get("OPORA_PASSWORD_HASH", "scrypt"),
         LOGIN_MAX_FAILURES=int(os.environ.get("OPORA_LOGIN_MAX_FAILURES", "5")),
         LOGIN_WINDOW_MINUTES=int(os.environ.get("OPORA_LOGIN_WINDOW_MINUTES", "15")),
+        EXPORT_FOLDER=os.environ.get("OPORA_EXPORT_FOLDER", os.path.join(instance, "exports")),
         UPLOAD_FOLDER=os.environ.get("OPORA_UPLOAD_FOLDER", os.path.join(instance, "uploads")),
         LIVE_POLL_SECONDS=int(os.environ.get("OPORA_LIVE_POLL_SECONDS", "1")),
         PRESENCE_SECONDS=int(os.environ.get("OPORA_PRESENCE_SECONDS", "15")),

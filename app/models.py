@@ -8,3 +8,4 @@ from .programmes.models import (  # noqa: F401,E402
 from .diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher  # noqa: F401,E402
 from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit  # noqa: F401,E402
 from .identification.models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision  # noqa: F401,E402
+from .exports.models import ExportJob  # noqa: F401,E402

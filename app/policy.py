@@ -14,6 +14,7 @@ from .collab.models import Attachment, Notification
 from .extensions import db
 from .orgs.models import ContextFactor, Municipality, Organisation, Partnership
 from .diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
+from .exports.models import ExportJob
 from .identification.models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision
 from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
 from .programmes.models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section,
@@ -210,6 +211,10 @@ def can_manage_risks_of(school, user=None):
     return school.municipality_id == user.municipality_id and school_role(user, school.id) is not None
 
 
+def _export_job(user, action, job):
+    return job.user_id == user.id
+
+
 # Objects that can carry attachments, by Attachment.object_type.
 ATTACHABLE = {"task": Task, "visit": Visit}
 
@@ -256,6 +261,7 @@ RULES = {
     ShnorDecision: _municipal_card,
     RiskFactor: _criterion,
     SchoolRisk: _school_risk,
+    ExportJob: _export_job,
     Notification: _notification,
 }
 

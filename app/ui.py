@@ -11,13 +11,12 @@ from .programmes.progress import sparkline
 
 # (endpoint, label, roles that see it)
 NAVIGATION = (
+    ("exports.dashboard", _l("Сводка"), ("admin", "curator", "tutor", "observer")),
     ("identification.card", _l("Отбор ШНОР"), ("admin", "curator", "observer")),
     ("programmes.programmes", _l("Программы"), ("admin", "curator", "tutor", "school", "observer")),
     ("visits.visits", _l("Выезды"), ("admin", "curator", "tutor", "school", "observer")),
-    ("visits.events", _l("Мероприятия"), ("admin", "curator", "tutor", "school", "observer")),
     ("diagnostics.heatmap", _l("Дефициты"), ("admin", "curator", "tutor", "observer")),
     ("orgs.organisations", _l("Школы"), ("admin", "curator", "tutor", "observer")),
-    ("orgs.partnerships", _l("Сопровождение"), ("admin", "curator", "tutor", "observer")),
     ("accounts.users", _l("Пользователи"), ("admin",)),
 )
 

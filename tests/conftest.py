@@ -77,6 +77,7 @@ def app(database_url, tmp_path):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "EXPORT_FOLDER": str(tmp_path / "exports"),
         "SERVER_NAME": None,
     })
     # No app context stays pushed while requests run: each request must get its own
@@ -204,6 +205,26 @@ def _programme_ids(app, ids, user):
     result["foreign_card_criterion"] = card_criteria(ids["other_municipality"], 2026)[0].id
     result["risk_factor"] = risk_factors(ids["municipality"], 2026)[0].id
     result["foreign_risk_factor"] = risk_factors(ids["other_municipality"], 2026)[0].id
+    from app.exports.models import ExportJob
+
+    jobs = {}
+    for role in ("admin", "curator", "tutor", "school", "observer"):
+        u = user(f"{role}@opora.demo")
+        job = ExportJob(municipality_id=u.municipality_id, user_id=u.id, kind="summary", status="done",
+                        filename="svodka.xlsx", params={"year": 2026})
+        db.session.add(job)
+        db.session.flush()
+        jobs[role] = job.id
+        folder = app.config["EXPORT_FOLDER"]
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, f"{job.id}.xlsx"), "wb") as fh:
+            fh.write(b"PK\x03\x04 test")
+    result["jobs"] = jobs
+    foreign_job = ExportJob(municipality_id=ids["other_municipality"], user_id=ids["foreign_user"], kind="summary",
+                            status="done", filename="x.xlsx", params={})
+    db.session.add(foreign_job)
+    db.session.flush()
+    result["foreign_job"] = foreign_job.id
     notes = {}
     for role in ("admin", "curator", "tutor", "school", "observer"):
         u = user(f"{role}@opora.demo")

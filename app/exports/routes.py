@@ -1,0 +1,170 @@
+"""Exports page and jobs, the programme document, imports of schools and users, dashboards."""
+import io
+import os
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import imports, policy
+from ..extensions import db
+from ..htmx import render
+from ..programmes import services as programmes
+from ..programmes.models import Programme
+from . import bp, bulk, services
+from . import summary as data
+from .forms import SummaryForm, UploadForm
+from .models import ExportJob
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def school_year(today=None):
+    today = today or date.today()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def _summary_allowed():
+    policy.require("view")
+    if current_user.role not in ("admin", "curator", "observer"):
+        abort(403)
+
+
+@bp.get("/exports")
+def exports():
+    _summary_allowed()
+    jobs = db.session.scalars(db.select(ExportJob).where(ExportJob.user_id == current_user.id)
+                              .order_by(ExportJob.id.desc()).limit(10)).all()
+    return render("exports/exports.html", form=SummaryForm(year=school_year()), jobs=jobs)
+
+
+@bp.post("/exports")
+def start_export():
+    _summary_allowed()
+    form = SummaryForm()
+    if not form.validate_on_submit():
+        jobs = db.session.scalars(db.select(ExportJob).where(ExportJob.user_id == current_user.id)
+                                  .order_by(ExportJob.id.desc()).limit(10)).all()
+        return render("exports/exports.html", form=form, jobs=jobs, status=422)
+    job = services.start_summary_job(current_user._get_current_object(), form.year.data, form.period.data)
+    return redirect(url_for("exports.job", job_id=job.id))
+
+
+def _own_job(job_id):
+    job = policy.load(ExportJob, job_id, "view")
+    _summary_allowed()
+    return job
+
+
+@bp.get("/exports/<int:job_id>")
+def job(job_id):
+    """The job's state; the fragment polls itself while the file is being made."""
+    return render("exports/job.html", block="job", job=_own_job(job_id))
+
+
+@bp.get("/exports/<int:job_id>/file")
+def job_file(job_id):
+    job = _own_job(job_id)
+    path = services.job_path(job)
+    if job.status != "done" or not os.path.exists(path):
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=job.filename, mimetype=XLSX)
+
+
+# --- The programme document ------------------------------------------------------------
+
+@bp.get("/programmes/<int:programme_id>/document")
+def programme_document(programme_id):
+    programme = programmes.load_programme(programme_id)
+    return render("exports/programme_document.html", programme=programme, **programmes.page_data(programme))
+
+
+@bp.get("/programmes/<int:programme_id>/document.xlsx")
+def programme_xlsx(programme_id):
+    programme = programmes.load_programme(programme_id)
+    buffer = io.BytesIO()
+    services.programme_workbook(buffer, programme)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"opora-programma-{programme.id}.xlsx", mimetype=XLSX)
+
+
+# --- Imports of schools and users ---------------------------------------------------------------
+
+IMPORTS = {"schools": (bulk.schools_template, "opora-organizacii-shablon.xlsx"),
+           "users": (bulk.users_template, "opora-polzovateli-shablon.xlsx")}
+
+
+@bp.get("/imports")
+def imports_page():
+    policy.require("manage")
+    return render("exports/imports.html", form=UploadForm(), errors={}, year=school_year())
+
+
+@bp.get("/imports/<kind>/template.xlsx")
+def import_template(kind):
+    policy.require("manage")
+    if kind not in IMPORTS:
+        abort(404)
+    make, name = IMPORTS[kind]
+    return send_file(make(), as_attachment=True, download_name=name, mimetype=XLSX)
+
+
+@bp.post("/imports/<kind>")
+def import_upload(kind):
+    policy.require("manage")
+    if kind not in IMPORTS:
+        abort(404)
+    form = UploadForm()
+    errors = []
+    if not form.validate_on_submit():
+        errors = [str(e) for e in form.file.errors]
+    else:
+        try:
+            if kind == "schools":
+                count = bulk.import_schools(current_user, form.file.data)
+            else:
+                count = bulk.import_users(current_user, form.file.data, current_app.config["PASSWORD_HASH_METHOD"])
+        except imports.ImportRefused as exc:
+            errors = [str(exc)]
+        except imports.RowErrors as exc:
+            errors = imports.error_lines(exc.errors)
+        else:
+            flash(_("Загружено записей: %(n)s.", n=count), "success")
+            return redirect(url_for("exports.imports_page"))
+    return render("exports/imports.html", form=form, errors={kind: errors}, year=school_year(), status=422)
+
+
+# --- Dashboards -----------------------------------------------------------------------------
+
+@bp.get("/dashboard")
+def dashboard():
+    policy.require("view")
+    year = request.args.get("year", type=int) or school_year()
+    if not 2015 <= year <= 2040:
+        abort(404)
+    period = request.args.get("period", "")
+    if period not in data.PERIODS:
+        period = ""
+    rows = data.summary_rows(policy.visible_partnerships(), current_user.municipality_id, year, period)
+    if current_user.role == "school":
+        programme = rows[0]["programme_id"] if rows and rows[0]["programme_id"] else None
+        if programme is None:
+            return render("exports/dashboard_school.html", rows=rows)
+        return redirect(url_for("programmes.programme", programme_id=programme, _anchor="overview-h"))
+    from ..diagnostics.services import heatmap
+    from ..visits.services import coverage_gaps
+
+    card = None
+    if current_user.role in ("admin", "curator", "observer"):
+        card, _c = data.card_frame(current_user.municipality_id, year)
+    totals = {
+        "tasks": sum(r["Мероприятий всего"] for r in rows), "done": sum(r["Выполнено"] for r in rows),
+        "overdue": sum(r["Просрочено"] for r in rows), "due_soon": sum(r["Срок в ближайшие 14 дней"] for r in rows),
+        "on_track": sum(r["Показателей в плане"] for r in rows),
+        "indicators": sum(r["Показателей всего"] for r in rows),
+    }
+    return render("exports/dashboard.html", rows=rows, totals=totals, statuses=data.status_counts(rows), year=year,
+                  period=period, periods=data.PERIODS, gaps=coverage_gaps(current_user.municipality),
+                  heat=heatmap(current_user.municipality_id) if current_user.role != "tutor" else [],
+                  card=card, categories=[c for c in (rows[0] if rows else {}) if c.startswith("Дефициты:")])
