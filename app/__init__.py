@@ -51,6 +51,7 @@ def create_app(test_config=None):
 
     from . import models  # noqa: F401  (every model registered before migrations look)
     from .accounts import bp as accounts_bp
+    from .assessment import bp as assessment_bp
     from .collab import bp as collab_bp
     from .core import bp as core_bp
     from .diagnostics import bp as diagnostics_bp
@@ -62,7 +63,7 @@ def create_app(test_config=None):
     from .visits.services import register_hooks
 
     for blueprint in (core_bp, accounts_bp, orgs_bp, programmes_bp, collab_bp, visits_bp, diagnostics_bp,
-                      identification_bp, exports_bp):
+                      identification_bp, exports_bp, assessment_bp):
         app.register_blueprint(blueprint)
     register_hooks()
 

@@ -9,3 +9,4 @@ from .diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, 
 from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit  # noqa: F401,E402
 from .identification.models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision  # noqa: F401,E402
 from .exports.models import ExportJob  # noqa: F401,E402
+from .assessment.models import Mechanism, MechanismCriterion, MechanismScore  # noqa: F401,E402

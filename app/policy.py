@@ -14,6 +14,7 @@ from .collab.models import Attachment, Notification
 from .extensions import db
 from .orgs.models import ContextFactor, Municipality, Organisation, Partnership
 from .diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
+from .assessment.models import Mechanism, MechanismCriterion, MechanismScore
 from .exports.models import ExportJob
 from .identification.models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision
 from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
@@ -211,6 +212,11 @@ def can_manage_risks_of(school, user=None):
     return school.municipality_id == user.municipality_id and school_role(user, school.id) is not None
 
 
+def _assessment(user, action, obj):
+    """The municipality's self-assessment: everyone in it reads; the admin scores and edits criteria."""
+    return action == "view" or user.role == "admin"
+
+
 def _export_job(user, action, job):
     return job.user_id == user.id
 
@@ -262,6 +268,9 @@ RULES = {
     RiskFactor: _criterion,
     SchoolRisk: _school_risk,
     ExportJob: _export_job,
+    Mechanism: _assessment,
+    MechanismCriterion: _assessment,
+    MechanismScore: _assessment,
     Notification: _notification,
 }
 

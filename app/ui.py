@@ -13,6 +13,7 @@ from .programmes.progress import sparkline
 NAVIGATION = (
     ("exports.dashboard", _l("Сводка"), ("admin", "curator", "tutor", "observer")),
     ("identification.card", _l("Отбор ШНОР"), ("admin", "curator", "observer")),
+    ("assessment.assessment", _l("Механизмы"), ("admin", "curator", "tutor", "observer")),
     ("programmes.programmes", _l("Программы"), ("admin", "curator", "tutor", "school", "observer")),
     ("visits.visits", _l("Выезды"), ("admin", "curator", "tutor", "school", "observer")),
     ("diagnostics.heatmap", _l("Дефициты"), ("admin", "curator", "tutor", "observer")),

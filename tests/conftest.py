@@ -237,6 +237,10 @@ def _programme_ids(app, ids, user):
     db.session.add(n)
     db.session.commit()
     result["notifications"] = notes
+    from app.assessment.services import catalogue
+
+    result["assessment_criterion"] = catalogue(ids["municipality"])[0][1][0].id
+    result["foreign_assessment_criterion"] = catalogue(ids["other_municipality"])[0][1][0].id
     result["foreign_notification"] = n.id
     return result
 

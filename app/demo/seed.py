@@ -149,6 +149,9 @@ def seed_demo():
     from .seed_identification import seed_identification
 
     seed_identification(m, schools)
+    from ..assessment.services import seed_assessment
+
+    seed_assessment(m, 2025)
     seed_other_municipality()
     db.session.commit()
     return m

@@ -42,8 +42,13 @@ class Book:
         ws = self.book.add_worksheet(name[:31])
         columns = list(df.columns)
         ws.write_row(0, 0, columns, self.header)
-        for i, row in enumerate(df.itertuples(index=False, name=None), start=1):
-            ws.write_row(i, 0, [_plain(v) for v in row])
+        # Missing values become empty cells; pandas timestamps become datetimes (real Excel dates).
+        cells = df.astype(object).where(df.notna(), None)
+        for column in df.columns[df.dtypes.astype(str).str.startswith("datetime")]:
+            cells[column] = [_plain(v) for v in cells[column]]
+        write_row = ws.write_row
+        for i, row in enumerate(cells.itertuples(index=False, name=None), start=1):
+            write_row(i, 0, row)
         last_row, last_col = max(len(df), 1), max(len(columns) - 1, 0)
         for col, title in enumerate(columns):
             width = (widths or {}).get(title) or _guess_width(title, df[title] if len(df) else [])
@@ -62,7 +67,8 @@ class Book:
 
 
 def _guess_width(title, values):
-    sample = [len(str(v)) for v in list(values)[:200] if v is not None]
+    values = list(values.iloc[:200]) if hasattr(values, "iloc") else list(values)[:200]
+    sample = [len(str(v)) for v in values if v is not None]
     longest = max(sample) if sample else 0
     if isinstance(next(iter(values), None), (date, datetime)):
         return 12

@@ -1,0 +1,6 @@
+"""Municipal quality-management mechanisms: the yearly self-assessment and the management cycle."""
+from flask import Blueprint
+
+bp = Blueprint("assessment", __name__)
+
+from . import routes  # noqa: E402,F401

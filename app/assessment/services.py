@@ -1,0 +1,380 @@
+"""The municipal mechanisms self-assessment (seeds 000, 001, 003) and the management cycle (seeds 001, 004).
+
+The catalogue of mechanisms and criteria is the municipality's own (created from the
+seeds on first use, editable by the admin); a self-assessment is a set of scores, one per
+criterion and school year. Totals and percents are computed, never typed.
+"""
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from .. import policy
+from ..demo import content
+from ..editing import Conflict, create, save_changes
+from ..extensions import db
+from ..programmes.models import Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Task
+from ..timeutil import today
+from ..visits.models import Recommendation, Visit
+from .models import MECHANISM_GROUPS, Mechanism, MechanismCriterion, MechanismScore
+
+MIN_YEAR, MAX_YEAR = 2015, 2040
+SCORE_FIELDS = ("points", "comment", "evidence")
+CRITERION_FIELDS = ("text", "max_points", "is_active")
+GROUP_NAMES = {g["code"]: g["name"] for g in content.MECHANISM_GROUPS}
+
+# Maximum points per criterion, in the order of content.MECHANISMS[...]["criteria"].
+# Seed 000 gives the maxima of three mechanisms (low-result schools 23, objectivity 29,
+# school leaders 55) and the total (321); the rest are Opora's defaults, chosen so that the
+# total is 321 and the leaders' monitoring is «более 30 %» of the activity mechanisms
+# (55 of 182), as seed 000 says. The admin edits them.
+DEFAULT_MAX_POINTS = {
+    "student_assessment": (8, 8, 6, 6, 8),           # 36
+    "low_results_schools": (5, 5, 5, 4, 4),          # 23 (seed 000)
+    "talents": (6, 7, 7, 7, 7, 6),                   # 40
+    "career_guidance": (6, 7, 7, 7, 7, 6),           # 40
+    "objectivity": (8, 7, 7, 7),                     # 29 (seed 000)
+    "leaders_efficiency": (16, 13, 13, 13),          # 55 (seed 000)
+    "teacher_development": (12, 12, 12),             # 36
+    "upbringing": (5, 6, 6, 6, 6, 5),                # 34
+    "preschool": (4, 5, 5, 5, 5, 4),                 # 28
+}
+
+# Seed 000's self-assessment (Райчихинск, May 2020): 187 of 321. The seed reports the
+# mechanism totals only (student assessment 22, low-result schools 19, objectivity 20,
+# school leaders 32); the per-criterion split, and the 94 points of the five mechanisms the
+# seed does not itemise, are a distribution that reproduces those totals.
+SEED_000_POINTS = {
+    "student_assessment": (6, 5, 4, 3, 4),           # 22
+    "low_results_schools": (5, 4, 4, 3, 3),          # 19 of 23
+    "talents": (4, 4, 4, 4, 3, 3),                   # 22
+    "career_guidance": (3, 4, 4, 3, 3, 3),           # 20
+    "objectivity": (7, 5, 4, 4),                     # 20 of 29
+    "leaders_efficiency": (11, 7, 6, 8),             # 32 of 55
+    "teacher_development": (8, 7, 5),                # 20
+    "upbringing": (3, 3, 4, 3, 3, 2),                # 18
+    "preschool": (3, 3, 2, 2, 2, 2),                 # 14
+}
+
+CYCLE_CODES = ("goals", "indicators_methods", "monitoring", "analysis_recommendations", "measures_decisions",
+               "effect_analysis")
+EVIDENCE_SHOWN = 10
+
+
+# --- Numbers ------------------------------------------------------------------------------
+
+def percent(points, maximum):
+    """Whole percent, half rounded up (not banker's rounding); None without a maximum."""
+    if not maximum:
+        return None
+    return int(points * 100 / maximum + 0.5)
+
+
+def num(value):
+    """Points as people write them: 19, 2.5; a dash for none."""
+    if value is None:
+        return "—"
+    return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
+
+
+def current_year(now=None):
+    """The school year under way: it starts in September."""
+    now = now or today()
+    return now.year if now.month >= 9 else now.year - 1
+
+
+def default_year(municipality_id):
+    """The latest year with a self-assessment, else the school year under way."""
+    latest = db.session.scalar(select(func.max(MechanismScore.year)).where(
+        MechanismScore.municipality_id == municipality_id))
+    return latest or current_year()
+
+
+# --- Catalogue ----------------------------------------------------------------------------
+
+def _load(municipality_id):
+    mechanisms = db.session.scalars(select(Mechanism).where(Mechanism.municipality_id == municipality_id)
+                                    .order_by(Mechanism.position, Mechanism.id)).all()
+    criteria = db.session.scalars(select(MechanismCriterion).where(
+        MechanismCriterion.municipality_id == municipality_id)
+        .order_by(MechanismCriterion.position, MechanismCriterion.id)).all()
+    return mechanisms, criteria
+
+
+def _create_default(municipality_id):
+    for position, item in enumerate(content.MECHANISMS, start=1):
+        mechanism = Mechanism(municipality_id=municipality_id, group=item["group"], code=item["code"],
+                              name=item["name"], position=position)
+        db.session.add(mechanism)
+        db.session.flush()
+        maxima = DEFAULT_MAX_POINTS[item["code"]]
+        for number, (criterion, maximum) in enumerate(zip(item["criteria"], maxima), start=1):
+            text = criterion["text"]
+            db.session.add(MechanismCriterion(municipality_id=municipality_id, mechanism_id=mechanism.id,
+                                              text=text[0].upper() + text[1:], max_points=maximum, position=number))
+    db.session.commit()
+
+
+def catalogue(municipality_id, active_only=True):
+    """[(mechanism, [criteria])] in the order of the seeds, results before activity.
+    The default catalogue is created on first use (two first uses at once: the unique key
+    keeps one, the other reads it)."""
+    mechanisms, criteria = _load(municipality_id)
+    if not mechanisms:
+        try:
+            _create_default(municipality_id)
+        except IntegrityError:
+            db.session.rollback()
+        mechanisms, criteria = _load(municipality_id)
+    by_mechanism = {}
+    for c in criteria:
+        if c.is_active or not active_only:
+            by_mechanism.setdefault(c.mechanism_id, []).append(c)
+    order = {code: i for i, code in enumerate(MECHANISM_GROUPS)}
+    mechanisms = sorted((m for m in mechanisms if m.is_active or not active_only),
+                        key=lambda m: (order.get(m.group, 9), m.position, m.id))
+    return [(m, by_mechanism.get(m.id, [])) for m in mechanisms]
+
+
+def add_criterion(actor, mechanism, data):
+    position = (db.session.scalar(select(func.max(MechanismCriterion.position)).where(
+        MechanismCriterion.mechanism_id == mechanism.id)) or 0) + 1
+    criterion = MechanismCriterion(municipality_id=mechanism.municipality_id, mechanism_id=mechanism.id,
+                                   position=position, **data)
+    return create(actor, criterion, ("text", "max_points"), scope=f"assessment:{mechanism.municipality_id}",
+                  summary=f"Критерий механизма «{mechanism.name[:80]}»: {criterion.text[:120]}")
+
+
+def highest_score(criterion):
+    return db.session.scalar(select(func.max(MechanismScore.points)).where(
+        MechanismScore.criterion_id == criterion.id))
+
+
+def save_criterion(actor, criterion, data, version):
+    version = version if str(version).isdigit() else None
+    return save_changes(actor, criterion, data, version, scope=f"assessment:{criterion.municipality_id}",
+                        summary=f"Критерий: {criterion.text[:120]}")
+
+
+# --- Scores and totals ---------------------------------------------------------------------
+
+def scores(municipality_id, year):
+    """{criterion id: score} of one year."""
+    return {s.criterion_id: s for s in db.session.scalars(select(MechanismScore).where(
+        MechanismScore.municipality_id == municipality_id, MechanismScore.year == year))}
+
+
+def score_for(criterion, year):
+    """The stored score, or a new one at version 0 (its first save must name version 0)."""
+    score = db.session.scalar(select(MechanismScore).where(MechanismScore.criterion_id == criterion.id,
+                                                           MechanismScore.year == year))
+    if score is None:
+        score = MechanismScore(municipality_id=criterion.municipality_id, criterion_id=criterion.id, year=year,
+                               comment="", evidence="", version=0)
+        score.criterion = criterion
+    return score
+
+
+def save_score(actor, score, data, version):
+    """Points, comment and evidence of one criterion in one year, with the version check and history."""
+    version = version if str(version).isdigit() else None  # a mangled version is a stale one
+    scope = f"assessment:{score.municipality_id}:{score.year}"
+    summary = f"Самооценка {score.year}/{score.year + 1}: {score.criterion.text[:100]}"
+    if score.id is None:
+        if str(version) != "0":
+            raise Conflict(score, data)
+        for name, value in data.items():
+            setattr(score, name, value)
+        try:
+            create(actor, score, SCORE_FIELDS, scope=scope, summary=summary)
+        except IntegrityError:  # two first saves of one cell at once: the unique key refuses the second
+            db.session.rollback()
+            raise Conflict(score_for(db.session.get(MechanismCriterion, score.criterion_id), score.year),
+                           data) from None
+        return data
+    return save_changes(actor, score, data, version, scope=scope, summary=summary)
+
+
+def _sum(criteria, year_scores):
+    points = sum((year_scores[c.id].points or 0) for c in criteria
+                 if c.id in year_scores and year_scores[c.id].points is not None)
+    maximum = sum(c.max_points for c in criteria)
+    scored = sum(1 for c in criteria if c.id in year_scores and year_scores[c.id].points is not None)
+    return {"points": points, "max": maximum, "percent": percent(points, maximum), "scored": scored,
+            "criteria": len(criteria)}
+
+
+def totals(municipality_id, year, items=None, year_scores=None):
+    """Per mechanism, per group and overall: points, max, percent (whole), criteria scored.
+    Active criteria only: a switched-off criterion leaves both the points and the maximum."""
+    items = items if items is not None else catalogue(municipality_id)
+    year_scores = year_scores if year_scores is not None else scores(municipality_id, year)
+    result = {"mechanisms": {}, "groups": {}, "overall": None}
+    for mechanism, criteria in items:
+        result["mechanisms"][mechanism.id] = _sum(criteria, year_scores)
+    for group in MECHANISM_GROUPS:
+        criteria = [c for m, cs in items if m.group == group for c in cs]
+        result["groups"][group] = _sum(criteria, year_scores)
+    result["overall"] = _sum([c for _m, cs in items for c in cs], year_scores)
+    return result
+
+
+def years_assessed(municipality_id):
+    return db.session.scalars(select(MechanismScore.year).distinct().where(
+        MechanismScore.municipality_id == municipality_id).order_by(MechanismScore.year)).all()
+
+
+def comparison(municipality_id, year, items=None):
+    """The selected year against the years before it that have a self-assessment:
+    [{"year", "totals"}], oldest first, against today's catalogue."""
+    items = items if items is not None else catalogue(municipality_id)
+    years = sorted({y for y in years_assessed(municipality_id) if y < year} | {year})
+    return [{"year": y, "totals": totals(municipality_id, y, items)} for y in years]
+
+
+# --- Management cycle (work with low-result schools) ----------------------------------------
+
+def _visible(obj, user):
+    return user is None or policy.can("view", obj, user)
+
+
+def _step(code, title, found, user):
+    """found: [(label, url, object for the policy)]; evidence the user may not open is counted, not shown."""
+    visible = [(label, url) for label, url, obj in found if _visible(obj, user)]
+    return {"code": code, "title": title[0].upper() + title[1:], "done": bool(found),
+            "evidence": visible[:EVIDENCE_SHOWN], "more": max(len(visible) - EVIDENCE_SHOWN, 0),
+            "hidden": len(found) - len(visible)}
+
+
+def management_cycle(municipality_id, user=None):
+    """The six steps of the management cycle for the work with low-result schools, each done
+    or missing as Opora's own data show, with links to the evidence (only those `user` may open)."""
+    m = municipality_id
+    programmes = db.session.scalars(select(Programme).where(Programme.municipality_id == m)
+                                    .options(joinedload(Programme.school)).order_by(Programme.id)).all()
+    by_id = {p.id: p for p in programmes}
+    running = [p for p in programmes if p.status != "closed"]
+
+    def programme_url(p, anchor):
+        return url_for("programmes.programme", programme_id=p.id, _anchor=anchor)
+
+    # 1. Goals: programmes (not closed early) that state at least one goal.
+    goals = dict(db.session.execute(select(Goal.programme_id, func.count(Goal.id)).where(
+        Goal.municipality_id == m).group_by(Goal.programme_id)).all())
+    found_goals = [(_("%(school)s: цели программы (%(n)s)", school=p.school.short_name, n=goals[p.id]),
+                    programme_url(p, "passport-h"), p) for p in running if goals.get(p.id)]
+
+    # 2. Indicators and methods: programmes with indicators; their sources are the methods.
+    sources = {}
+    for programme_id, source in db.session.execute(select(Indicator.programme_id, Indicator.source).where(
+            Indicator.municipality_id == m).distinct()):
+        sources.setdefault(programme_id, set()).add(source)
+    counts = dict(db.session.execute(select(Indicator.programme_id, func.count(Indicator.id)).where(
+        Indicator.municipality_id == m).group_by(Indicator.programme_id)).all())
+    found_indicators = [(_("%(school)s: показатели (%(n)s), источники: %(sources)s", school=p.school.short_name,
+                           n=counts[p.id], sources=", ".join(sorted(sources.get(p.id, ())))),
+                         programme_url(p, "indicators-h"), p) for p in running if counts.get(p.id)]
+
+    # 3. Monitoring: period reports handed in, or indicator actuals entered.
+    reports = db.session.execute(select(PeriodReport, ReportingPeriod).join(
+        ReportingPeriod, ReportingPeriod.id == PeriodReport.period_id).where(
+        PeriodReport.municipality_id == m, PeriodReport.status.in_(("submitted", "accepted")))
+        .order_by(ReportingPeriod.deadline, PeriodReport.id)).all()
+    actuals = dict(db.session.execute(select(IndicatorValue.programme_id, func.count(IndicatorValue.id)).where(
+        IndicatorValue.municipality_id == m, IndicatorValue.actual.is_not(None))
+        .group_by(IndicatorValue.programme_id)).all())
+    found_monitoring = [(_("%(school)s: отчёт за период «%(period)s»", school=by_id[r.programme_id].school.short_name,
+                           period=period.title),
+                         url_for("programmes.report", programme_id=r.programme_id, period_id=r.period_id),
+                         by_id[r.programme_id]) for r, period in reports]
+    found_monitoring += [(_("%(school)s: фактические значения показателей (%(n)s)", school=p.school.short_name,
+                            n=actuals[p.id]), programme_url(p, "indicators-h"), p)
+                         for p in programmes if actuals.get(p.id)]
+
+    # 4. Analysis and targeted recommendations: submitted visits that gave recommendations.
+    rec_counts = dict(db.session.execute(select(Recommendation.visit_id, func.count(Recommendation.id)).where(
+        Recommendation.municipality_id == m, Recommendation.visit_id.is_not(None))
+        .group_by(Recommendation.visit_id)).all())
+    visits = db.session.scalars(select(Visit).where(Visit.municipality_id == m, Visit.status == "submitted",
+                                                    Visit.id.in_(list(rec_counts) or [0]))
+                                .options(joinedload(Visit.school)).order_by(Visit.visit_date)).all()
+    found_recs = [(_("%(school)s, выезд %(date)s: адресные рекомендации (%(n)s)", school=v.school.short_name,
+                     date=v.visit_date.strftime("%d.%m.%Y"), n=rec_counts[v.id]),
+                   url_for("visits.visit", visit_id=v.id, _anchor="recommendations"), v) for v in visits]
+
+    # 5. Measures and decisions: recommendations turned into programme tasks, tasks done.
+    from_recs = set(db.session.scalars(select(Recommendation.task_id).where(
+        Recommendation.municipality_id == m, Recommendation.task_id.is_not(None))))
+    tasks = db.session.scalars(select(Task).where(Task.municipality_id == m).where(
+        (Task.id.in_(list(from_recs) or [0])) | (Task.status == "done"))
+        .options(joinedload(Task.programme).joinedload(Programme.school))
+        .order_by(Task.completed_at.desc(), Task.id.desc())).all()
+    found_measures = [((_("%(school)s: мероприятие по рекомендации — %(title)s") if t.id in from_recs
+                        else _("%(school)s: выполнено — %(title)s")) % {
+                           "school": t.programme.school.short_name, "title": t.title[:120]},
+                       url_for("programmes.task", task_id=t.id), t)
+                      for t in sorted(tasks, key=lambda t: t.id not in from_recs)]
+
+    # 6. Analysis of the effect: indicators with actuals in two or more periods against their
+    # baseline, or accepted period reports with the curator's feedback.
+    values = db.session.execute(select(IndicatorValue.indicator_id, IndicatorValue.actual, ReportingPeriod.position)
+                                .join(ReportingPeriod, ReportingPeriod.id == IndicatorValue.period_id)
+                                .where(IndicatorValue.municipality_id == m, IndicatorValue.actual.is_not(None))
+                                .order_by(ReportingPeriod.position)).all()
+    series = {}
+    for indicator_id, actual, _position in values:
+        series.setdefault(indicator_id, []).append(actual)
+    compared = db.session.scalars(select(Indicator).where(
+        Indicator.id.in_([i for i, s in series.items() if len(s) >= 2] or [0]), Indicator.baseline.is_not(None))
+        .order_by(Indicator.programme_id, Indicator.position)).all()
+    found_effect = [(_("%(school)s: «%(name)s» — база %(base)s, последний факт %(last)s",
+                       school=by_id[i.programme_id].school.short_name, name=i.name[:90], base=num(i.baseline),
+                       last=num(series[i.id][-1])), programme_url(by_id[i.programme_id], "indicators-h"),
+                     by_id[i.programme_id]) for i in compared]
+    found_effect += [(_("%(school)s: отзыв куратора на отчёт «%(period)s»",
+                        school=by_id[r.programme_id].school.short_name, period=period.title),
+                      url_for("programmes.report", programme_id=r.programme_id, period_id=r.period_id),
+                      by_id[r.programme_id]) for r, period in reports
+                     if r.status == "accepted" and (r.feedback or "").strip()]
+
+    found = (found_goals, found_indicators, found_monitoring, found_recs, found_measures, found_effect)
+    return [_step(code, title, items, user)
+            for code, title, items in zip(CYCLE_CODES, content.MANAGEMENT_CYCLE, found)]
+
+
+# --- Demo ---------------------------------------------------------------------------------------
+
+def _seed_points(code, year_offset):
+    """Seed 000's points for the year itself; a year earlier, a point less on every other criterion."""
+    points = SEED_000_POINTS[code]
+    if year_offset == 0:
+        return points
+    return tuple(max(p - 1, 0) if i % 2 == 0 else p for i, p in enumerate(points))
+
+
+def seed_assessment(municipality, year=2025):
+    """Demo self-assessments: `year` with seed 000's 187 of 321, the year before a little lower.
+    Idempotent: nothing happens when the municipality has any score already."""
+    items = catalogue(municipality.id)
+    if db.session.scalar(select(MechanismScore.id).where(MechanismScore.municipality_id == municipality.id)):
+        return
+    comments = {
+        "low_results_schools": ("Ежегодный мониторинг результатов оценочных процедур федерального, регионального "
+                                "и муниципального уровней; ШНОР выявлены, для каждой — программа на 2 года."),
+        "objectivity": "План мероприятий по недопущению необъективности результатов оценивания; перекрёстная проверка.",
+        "leaders_efficiency": "Критериальная оценка эффективности руководителей увязана со стимулирующими выплатами.",
+    }
+    for offset, y in ((1, year - 1), (0, year)):
+        for mechanism, criteria in items:
+            for criterion, points in zip(criteria, _seed_points(mechanism.code, offset)):
+                db.session.add(MechanismScore(
+                    municipality_id=municipality.id, criterion_id=criterion.id, year=y, points=float(points),
+                    comment=comments.get(mechanism.code, "") if criterion.position == 1 else "", evidence=""))
+    db.session.flush()
+
+
+def seed_year_points(items, year_offset=0):
+    """{criterion id: points} of the demo self-assessment for a catalogue (used by tests)."""
+    return {c.id: p for m, criteria in items for c, p in zip(criteria, _seed_points(m.code, year_offset))}
+
