@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask
 export FLASK_APP := wsgi.py
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install db seed test-sqlite test-browser test-postgres check bench clean
+.PHONY: run test install db seed test-sqlite test-browser test-postgres check security bench clean
 
 install: $(VENV)/.installed static/vendor/.installed app/translations/en/LC_MESSAGES/messages.mo
 
@@ -59,7 +59,12 @@ test-browser: install
 test-postgres: install
 	$(PY) tests/run_postgres.py -q -m "not browser" tests
 
-test: install check test-sqlite test-browser test-postgres
+# Static security checks: bandit fails on high-severity findings, pip-audit on known vulnerabilities.
+security: install
+	$(VENV)/bin/bandit -q -r app -lll
+	$(VENV)/bin/pip-audit -r requirements.txt --progress-spinner off
+
+test: install check security test-sqlite test-browser test-postgres
 
 bench: install
 	$(PY) bench/programme_page.py

@@ -41,6 +41,13 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
 
+    if app.config["PROXY_FIX"]:
+        # Behind one reverse proxy: the client's address and scheme come from X-Forwarded-*,
+        # so login throttling counts per client, not per proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     login_manager.init_app(app)

@@ -6,6 +6,9 @@ from .extensions import db
 
 
 def init_app(app):
+    from . import backup
+
+    backup.init_app(app)
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the demo municipality (idempotent: a second run changes nothing)."""

@@ -46,6 +46,7 @@ def load(app):
         BABEL_DEFAULT_TIMEZONE=os.environ.get("OPORA_TIMEZONE", "Asia/Krasnoyarsk"),
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),
         LANGUAGES=("ru", "en"),
+        PROXY_FIX=_bool("OPORA_PROXY_FIX"),
         PASSWORD_HASH_METHOD=os.environ.get("OPORA_PASSWORD_HASH", "scrypt"),
         LOGIN_MAX_FAILURES=int(os.environ.get("OPORA_LOGIN_MAX_FAILURES", "5")),
         LOGIN_WINDOW_MINUTES=int(os.environ.get("OPORA_LOGIN_WINDOW_MINUTES", "15")),

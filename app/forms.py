@@ -35,3 +35,12 @@ class Form(FlaskForm):
                     field.errors = [*field.errors, _l("Недопустимые управляющие символы в тексте.")]
                     ok = False
         return ok
+
+
+def db_int(value):
+    """For request.args.get(..., type=db_int): an integer that fits the database's integer
+    columns; anything else raises ValueError, so the argument falls back to its default."""
+    number = int(value)
+    if not -2**31 < number < 2**31:
+        raise ValueError("out of range")
+    return number

@@ -4,6 +4,7 @@
 The server refuses to run as root, so as root it runs as the `postgres` OS user
 (runuser); as any other user it runs as that user. Usage: run_postgres.py [pytest args].
 """
+import contextlib
 import glob
 import os
 import shutil
@@ -30,7 +31,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def main():
+@contextlib.contextmanager
+def postgres_server():
+    """A throwaway PostgreSQL server on a free port; yields the admin URL (database "postgres")."""
     bindir = find_bin()
     as_root = os.geteuid() == 0
     base = tempfile.mkdtemp(prefix="opora-pg-", dir="/tmp")
@@ -50,12 +53,16 @@ def main():
        f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off -c synchronous_commit=off "
        f"-c full_page_writes=off -c max_connections=200", stdout=subprocess.DEVNULL)
     try:
-        env = dict(os.environ, TEST_DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres")
         print(f"PostgreSQL {os.path.basename(os.path.dirname(bindir))} on 127.0.0.1:{port}", flush=True)
-        code = subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]], env=env)
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
         pg("pg_ctl", "-D", data, "-m", "fast", "-w", "stop", stdout=subprocess.DEVNULL)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def main():
+    with postgres_server() as url:
+        code = subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]], env=dict(os.environ, TEST_DATABASE_URL=url))
     sys.exit(code)
 
 

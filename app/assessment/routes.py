@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
+from ..forms import db_int
 from .. import policy
 from ..activity.services import history_of
 from ..editing import Conflict
@@ -53,7 +54,7 @@ def _criterion_form(items, formdata=True, year=None):
 def assessment():
     municipality = policy.require("view")
     if "year" in request.args:
-        year = _year(request.args.get("year", type=int))
+        year = _year(request.args.get("year", type=db_int))
     else:
         year = services.default_year(municipality.id)
     ctx = _context(municipality.id, year)
@@ -138,7 +139,7 @@ def add_criterion():
     municipality = policy.require("manage")
     items = services.catalogue(municipality.id)
     form = _criterion_form(items)
-    year = request.form.get("criterion-year", type=int)
+    year = request.form.get("criterion-year", type=db_int)
     if year is None or not services.MIN_YEAR <= year <= services.MAX_YEAR:
         year = services.default_year(municipality.id)
     if not form.validate_on_submit():

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..forms import db_int
 from .. import imports, policy
 from ..activity.services import history_of
 from ..editing import Conflict
@@ -206,7 +207,7 @@ def findings(session_id, teacher_id):
                 errors.append(area.name)
                 continue
             values[area.id] = (level, note)
-            versions[area.id] = request.form.get(f"version-{area.id}", "0", type=int) if \
+            versions[area.id] = request.form.get(f"version-{area.id}", "0", type=db_int) if \
                 request.form.get(f"version-{area.id}", "0").isdigit() else -1
         submitted = values
         if errors:

@@ -22,3 +22,7 @@ class ExportJob(db.Model):
     filename: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+    def is_stale(self, now, minutes=30):
+        """A job still "running" long after it started died with its process (a restart)."""
+        return self.status in ("queued", "running") and (now - self.created_at).total_seconds() > minutes * 60

@@ -7,9 +7,11 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..forms import db_int
 from .. import imports, policy
 from ..extensions import db
 from ..htmx import render
+from ..timeutil import utcnow
 from ..programmes import services as programmes
 from ..programmes.models import Programme
 from . import bp, bulk, services
@@ -54,6 +56,9 @@ def start_export():
 def _own_job(job_id):
     job = policy.load(ExportJob, job_id, "view")
     _summary_allowed()
+    if job.is_stale(utcnow()):
+        job.status, job.message = "failed", "Прервано перезапуском сервера"
+        db.session.commit()
     return job
 
 
@@ -140,7 +145,7 @@ def import_upload(kind):
 @bp.get("/dashboard")
 def dashboard():
     policy.require("view")
-    year = request.args.get("year", type=int) or school_year()
+    year = request.args.get("year", type=db_int) or school_year()
     if not 2015 <= year <= 2040:
         abort(404)
     period = request.args.get("period", "")

@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..forms import db_int
 from .. import imports, policy
 from ..editing import Conflict
 from ..extensions import db
@@ -48,15 +49,15 @@ def _card_context(year, **extra):
 
 @bp.get("/identification")
 def card():
-    year, _card_obj = _card(request.args.get("year", type=int))
+    year, _card_obj = _card(request.args.get("year", type=db_int))
     return render(CARD, **_card_context(year))
 
 
 @bp.post("/identification/<int:year>/scores")
 def save_score(year):
     year, _card_obj = _card(year, "edit")
-    criterion = policy.load(CardCriterion, request.form.get("criterion", type=int) or 0, "edit")
-    school = policy.load(Organisation, request.form.get("school", type=int) or 0, "view")
+    criterion = policy.load(CardCriterion, request.form.get("criterion", type=db_int) or 0, "edit")
+    school = policy.load(Organisation, request.form.get("school", type=db_int) or 0, "view")
     if criterion.year != year or not school.is_school:
         abort(404)
     try:
@@ -219,7 +220,7 @@ def _risk_school(org_id):
 @bp.get("/schools/<int:org_id>/risks")
 def school_risks(org_id):
     school = _risk_school(org_id)
-    year = _year(request.args.get("year", type=int))
+    year = _year(request.args.get("year", type=db_int))
     rows = services.school_risks(school, year)
     forms = {}
     for factor, risk in rows:

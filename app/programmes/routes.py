@@ -5,6 +5,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
+from ..forms import db_int
 from .. import policy, uploads
 from ..activity.services import history_of
 from ..collab import services as collab
@@ -76,7 +77,7 @@ def new_programme():
     form.partnership_id.choices = [(p.id, f"{p.school.short_name} ← {p.tutor_school.short_name}, {p.years_label}")
                                    for p in choices]
     if request.method == "GET":
-        form.partnership_id.data = request.args.get("partnership", type=int)
+        form.partnership_id.data = request.args.get("partnership", type=db_int)
         form.start_year.data = next((p.start_year for p in choices if p.id == form.partnership_id.data), None)
     if form.validate_on_submit():
         partnership = policy.load(Partnership, form.partnership_id.data, "view")
@@ -119,7 +120,7 @@ def live(programme_id):
     queries and no rendering (204). Otherwise: the changed rows and panels, swapped out of band."""
     programme = policy.load(Programme, programme_id, "view")
     scope, user_id = programme.scope, current_user.id
-    since = request.args.get("since", 0, type=int)
+    since = request.args.get("since", 0, type=db_int)
     latest = collab.latest_event_id(scope)
     present = collab.present_users(scope, me=current_user)
     key = collab.presence_key(present)

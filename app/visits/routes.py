@@ -7,6 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectField
 
+from ..forms import db_int
+
 from .. import policy, uploads
 from ..accounts.models import User
 from ..activity.services import history_of
@@ -77,8 +79,8 @@ def _visit_form(obj=None, formdata=True):
 def visits():
     policy.require("view")
     args = request.args
-    filters = {"school": args.get("school", type=int), "format": args.get("format", ""),
-               "person": args.get("person", type=int), "date_from": _date(args.get("date_from")),
+    filters = {"school": args.get("school", type=db_int), "format": args.get("format", ""),
+               "person": args.get("person", type=db_int), "date_from": _date(args.get("date_from")),
                "date_to": _date(args.get("date_to"))}
     found = services.search_visits(filters)
     gaps = services.coverage_gaps(current_user.municipality) if current_user.role != "school" else []
@@ -116,7 +118,7 @@ def new_visit():
     if not form.partnership_id.choices:
         abort(403)
     if request.method == "GET":
-        form.partnership_id.data = request.args.get("partnership", type=int)
+        form.partnership_id.data = request.args.get("partnership", type=db_int)
         form.visit_date.data = date.today()
         form.people.data = [current_user.id]
         if current_user.organisation_id:
@@ -345,7 +347,7 @@ def respond(rec_id):
     """Status of a recommendation: from its page, from the school's list, or while a later
     visit checks the open ones (`visit` names that visit)."""
     rec = policy.load(Recommendation, rec_id, "respond")
-    checking = request.form.get("visit", type=int)
+    checking = request.form.get("visit", type=db_int)
     visit = policy.load(Visit, checking, "edit") if checking else None
     form = RespondForm()
     status = 200
