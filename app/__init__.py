@@ -1,9 +1,7 @@
 """Opora: the application factory."""
-import logging
 import os
-import uuid
 
-from flask import Flask, g, request
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -74,16 +72,12 @@ def create_app(test_config=None):
         app.register_blueprint(blueprint)
     register_hooks()
 
-    from . import cli, errors, security, ui
+    from . import cli, errors, logs, security, ui
 
+    logs.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
     ui.init_app(app)
 
-    @app.before_request
-    def _request_id():
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return app

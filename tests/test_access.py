@@ -40,6 +40,7 @@ ACCESS = {
     "accounts.edit_user": ADMIN,
     "accounts.reset_password": ADMIN,
     "accounts.toggle_active": ADMIN,
+    "accounts.audit": ADMIN,
     "programmes.programmes": ALL,
     "programmes.new_programme": {"admin", "curator"},
     "programmes.programme": ALL,

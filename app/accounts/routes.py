@@ -180,3 +180,16 @@ def toggle_active(user_id):
     else:
         flash(_("Пользователь %(name)s отключён; его история сохранена.", name=user.full_name), "success")
     return redirect(url_for("accounts.users"))
+
+
+AUDIT_ACTIONS = {"create": "создание", "update": "изменение", "deactivate": "отключение", "activate": "включение",
+                 "reset_password": "сброс пароля", "import": "импорт", "status": "смена статуса",
+                 "delete": "удаление", "context": "контекстный профиль", "password": "смена пароля"}
+
+
+@bp.get("/admin/audit")
+def audit():
+    """What the municipality's administrators did: users, organisations, partnerships, imports, decisions."""
+    policy.require("manage")
+    events = services.admin_actions(current_user.municipality_id, request.args.get("type", "")[:40])
+    return render("accounts/audit.html", events=events, actions=AUDIT_ACTIONS)

@@ -99,3 +99,13 @@ def reset_password(actor, user, password):
     user.set_password(password)
     record(actor, user, "reset_password", summary=user.full_name)
     db.session.commit()
+
+
+def admin_actions(municipality_id, object_type="", limit=300):
+    from ..activity.models import ActivityEvent
+
+    query = db.select(ActivityEvent).join(User, User.id == ActivityEvent.actor_id).where(
+        ActivityEvent.municipality_id == municipality_id, User.role == "admin")
+    if object_type:
+        query = query.where(ActivityEvent.object_type == object_type)
+    return db.session.scalars(query.order_by(ActivityEvent.id.desc()).limit(limit)).all()
