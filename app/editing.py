@@ -9,8 +9,10 @@ from .extensions import db
 from .versioning import Conflict, check_version, stale_as_conflict
 
 
-def save_changes(actor, obj, data, submitted_version, *, scope=None, summary=""):
-    """Apply `data` ({field: value}) to `obj`; returns the recorded changes (may be empty)."""
+def save_changes(actor, obj, data, submitted_version, *, scope=None, summary="", before_commit=None):
+    """Apply `data` ({field: value}) to `obj`; returns the recorded changes (may be empty).
+    `before_commit(changes)` runs inside the same transaction (notifications, other areas'
+    reactions), so the change and everything it causes commit together."""
     fields = tuple(data)
     check_version(obj, submitted_version, mine=data)
     before = snapshot(obj, fields)
@@ -22,6 +24,8 @@ def save_changes(actor, obj, data, submitted_version, *, scope=None, summary="")
     with stale_as_conflict(obj, mine=data):
         db.session.flush()
         record(actor, obj, "update", changes, summary=summary or str(obj), scope=scope)
+        if before_commit is not None:
+            before_commit(changes)
         db.session.commit()
     return changes
 

@@ -52,14 +52,15 @@ function request()
     "status=" .. status .. "&version=" .. version)
 end
 function response(status, headers, body)
+  local v = string.match(body, 'name="version" value="(%%d+)"')
   if status == 200 then
-    accepted = accepted + 1
+    -- accepted: the answer carries the version after the save (unchanged if nothing changed)
+    if v and tonumber(v) > tonumber(version) then accepted = accepted + 1 end
   elseif status == 409 then
     conflicts = conflicts + 1
   else
     other = other + 1
   end
-  local v = string.match(body, 'name="version" value="(%%d+)"')
   if v then version = v end
 end
 function done(summary, latency, requests)

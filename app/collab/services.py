@@ -92,16 +92,33 @@ def add_comment(actor, obj, body, scope, url, participants):
 
 # --- Presence and the change feed ---------------------------------------------------
 
-def touch_presence(user_id, scope):
-    """Mark the user present: one indexed read, and a write at most every few seconds per
-    user and page (the live check runs every second or two). Call it last in a request:
-    its commit expires the objects loaded before it."""
+def presence_rows(scope):
+    """(user id, last seen) of everyone on the page now: one indexed read, no user objects."""
+    since = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
+    return db.session.execute(db.select(Presence.user_id, Presence.last_seen).where(
+        Presence.scope == scope, Presence.last_seen >= since).order_by(Presence.user_id)).all()
+
+
+def key_of(rows, me_id):
+    """The presence fingerprint from presence_rows(), counting me even before my first touch."""
+    ids = sorted({r.user_id for r in rows} | {me_id})
+    return "-".join(str(i) for i in ids)
+
+
+def touch_presence(user_id, scope, rows=None):
+    """Mark the user present: a write at most every few seconds per user and page (the live
+    check runs every second). `rows` (from presence_rows) spares the read. Call it last in a
+    request: its commit expires the objects loaded before it."""
     now = utcnow()
+    fresh_enough = now - timedelta(seconds=max(1, current_app.config["PRESENCE_SECONDS"] // 3))
+    mine = next((r for r in rows if r.user_id == user_id), None) if rows is not None else None
+    if mine is not None and mine.last_seen >= fresh_enough:
+        return
     row = db.session.execute(db.select(Presence.id, Presence.last_seen).where(
         Presence.user_id == user_id, Presence.scope == scope)).first()
     if row is None:
         db.session.add(Presence(user_id=user_id, scope=scope, last_seen=now))
-    elif row.last_seen < now - timedelta(seconds=max(1, current_app.config["PRESENCE_SECONDS"] // 3)):
+    elif row.last_seen < fresh_enough:
         db.session.execute(update(Presence).where(Presence.id == row.id).values(last_seen=now))
     else:
         return
@@ -123,7 +140,7 @@ def present_users(scope, me=None):
 
 def presence_key(users):
     """A short fingerprint of who is here: the page compares it to know when to redraw the list."""
-    return "-".join(str(u.id) for u in users) or "0"
+    return "-".join(str(i) for i in sorted(u.id for u in users)) or "0"
 
 
 def latest_event_id(scope):

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..htmx import is_fragment_request, render
 from ..orgs.models import Partnership
 from . import bp, services
+from .render_cache import rendered_rows
 from ..collab.forms import AttachmentForm, CommentForm
 from .forms import (PASSPORT_LABELS, BulkStatusForm, GoalForm, IndicatorForm,
                     ProgrammeCreateForm, ReportForm, ReviewForm, SectionForm, StatusForm, TaskForm, TaskStatusForm,
@@ -98,11 +99,12 @@ def programme(programme_id):
     data = services.page_data(programme, _filters())
     present = collab.present_users(programme.scope, me=current_user)
     owners = _owner_choices(programme)
-    resp = render(PAGE, block="tasks", **_context(
-        programme, **data, present=present, presence_key=collab.presence_key(present),
-        since=collab.latest_event_id(programme.scope), activity=collab.recent_events(programme.scope),
-        owners=owners, bulk_form=BulkStatusForm(), task_form=_new_task_form(data, owners),
-        status_labels=services.STATUS_TEXT))
+    context = _context(programme)
+    resp = render(PAGE, block="tasks", **context, **data, present=present,
+                  presence_key=collab.presence_key(present), since=collab.latest_event_id(programme.scope),
+                  activity=collab.recent_events(programme.scope), owners=owners, bulk_form=BulkStatusForm(),
+                  task_form=_new_task_form(data, owners), status_labels=services.STATUS_TEXT,
+                  rendered=rendered_rows(PAGE, data, context))
     collab.touch_presence(current_user.id, programme.scope)
     return resp
 
@@ -122,11 +124,12 @@ def live(programme_id):
     scope, user_id = programme.scope, current_user.id
     since = request.args.get("since", 0, type=db_int)
     latest = collab.latest_event_id(scope)
-    present = collab.present_users(scope, me=current_user)
-    key = collab.presence_key(present)
+    rows = collab.presence_rows(scope)
+    key = collab.key_of(rows, user_id)
     if latest <= since and key == request.args.get("who", ""):
-        collab.touch_presence(user_id, scope)
+        collab.touch_presence(user_id, scope, rows)
         return "", 204
+    present = collab.present_users(scope, me=current_user)
     events = collab.events_since(scope, since) if latest > since else []
     programme = services.load_programme(programme_id)
     data = services.page_data(programme, _filters())
@@ -161,7 +164,7 @@ def live(programme_id):
         parts.append(render_block(PAGE, "reports", **ctx))
     resp = current_app.make_response("".join(parts))
     resp.headers["Vary"] = "HX-Request"
-    collab.touch_presence(user_id, scope)
+    collab.touch_presence(user_id, scope, rows)
     return resp
 
 

@@ -240,17 +240,18 @@ def add_task(actor, programme, data):
     if task.status == "done":
         task.completed_at = utcnow()
     create(actor, task, TASK_FIELDS, scope=programme.scope, summary=f"Мероприятие: {task.title[:120]}")
-    _after_task_change(actor, task, {"owner_id": [None, task.owner_id]} if task.owner_id else {})
+    if task.owner_id:
+        _after_task_change(actor, task, {"owner_id": [None, task.owner_id]})
+        db.session.commit()
     return task
 
 
 def save_task(actor, task, data, version):
     if "status" in data:
         task.completed_at = utcnow() if data["status"] == "done" and task.status != "done" else task.completed_at
-    changes = save_changes(actor, task, data, version, scope=f"programme:{task.programme_id}",
-                           summary=f"Мероприятие: {task.title[:120]}")
-    _after_task_change(actor, task, changes)
-    return changes
+    return save_changes(actor, task, data, version, scope=f"programme:{task.programme_id}",
+                        summary=f"Мероприятие: {task.title[:120]}",
+                        before_commit=lambda changes: _after_task_change(actor, task, changes))
 
 
 def _after_task_change(actor, task, changes):
@@ -266,7 +267,6 @@ def _after_task_change(actor, task, changes):
     if changes:
         for hook in TASK_HOOKS:
             hook(actor, task, changes)
-        db.session.commit()
 
 
 TASK_HOOKS = []  # other areas react to task changes (a recommendation closes with its task)
