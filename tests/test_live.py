@@ -146,3 +146,20 @@ def test_concurrent_saves_of_one_task(app, demo, threads):
         assert after - before == accepted
         assert db.session.get(Task, task_id).version == version + accepted
     assert csrf_token(clients[0].client)
+
+
+def test_cached_rows_follow_every_change(app, login_as, demo):
+    """The programme page reuses rendered rows; a changed task or value must never show stale."""
+    school, tutor = login_as("school"), login_as("tutor")
+    pid = demo["programme"]
+    school.client.get(f"/programmes/{pid}")  # fills the row cache
+    with app.app_context():
+        task = db.session.scalar(sa.select(Task).where(Task.programme_id == pid, Task.status == "planned"))
+    assert tutor.htmx_post(f"/tasks/{task.id}/status", {"status": "done", "version": str(task.version)}).status_code == 200
+    page = school.client.get(f"/programmes/{pid}").get_data(as_text=True)
+    row = page.split(f'id="task-{task.id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'value="done" selected' in row and f'value="{task.version + 1}"' in row
+    # Another user (another CSRF token, other rights) never gets the school's rendered rows.
+    observer_page = login_as("observer").client.get(f"/programmes/{pid}").get_data(as_text=True)
+    observer_row = observer_page.split(f'id="task-{task.id}"', 1)[1].split("</tr>", 1)[0]
+    assert "<select" not in observer_row and "csrf_token" not in observer_row
