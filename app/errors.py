@@ -4,7 +4,7 @@ import logging
 from flask import current_app, jsonify, make_response, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -50,7 +50,7 @@ def init_app(app):
         return resp
 
     @app.errorhandler(OperationalError)
-    @app.errorhandler(DBAPIError)
+    @app.errorhandler(InterfaceError)
     def database_down(exc):
         log.error("database error: %s", exc)
         db.session.rollback()

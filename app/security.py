@@ -39,6 +39,15 @@ def init_app(app):
         return redirect(login_url)
 
     @app.before_request
+    def refuse_nul():
+        """NUL is never text a person typed; PostgreSQL cannot even store it. Refuse it at the door."""
+        values = [request.path, *request.args.values(), *request.form.values()]
+        if any("\x00" in v for v in values):
+            from flask import abort
+
+            abort(400)
+
+    @app.before_request
     def require_login():
         """Every page needs a signed-in user, but the few that are public by design."""
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:

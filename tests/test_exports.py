@@ -79,7 +79,7 @@ def test_curator_gets_only_their_schools_and_observer_no_teacher(app, login_as, 
 
 def test_export_jobs_belong_to_their_owner(app, login_as):
     admin = login_as("admin")
-    admin.post("/exports", data={"year": 2026, "period": ""})
+    _export(admin)  # waits for the job: no thread outlives the test's database
     with app.app_context():
         job_id = db.session.scalar(sa.text("SELECT max(id) FROM export_job"))
     assert login_as("curator").client.get(f"/exports/{job_id}").status_code == 403
