@@ -1,5 +1,5 @@
 """Programme pages and their htmx fragments. Routes parse and authorize; services change state."""
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
@@ -106,6 +106,8 @@ def programme(programme_id):
                   task_form=_new_task_form(data, owners), status_labels=services.STATUS_TEXT,
                   rendered=rendered_rows(PAGE, data, context))
     collab.touch_presence(current_user.id, programme.scope)
+    # Remember that this session may follow this programme live (see live()).
+    session["live"] = ([programme.id] + [p for p in session.get("live", []) if p != programme.id])[:20]
     return resp
 
 
@@ -118,10 +120,14 @@ def _new_task_form(data, owners):
 
 @bp.get("/programmes/<int:programme_id>/live")
 def live(programme_id):
-    """The open page asks every second or two: anything new? Nothing new costs a few indexed
-    queries and no rendering (204). Otherwise: the changed rows and panels, swapped out of band."""
-    programme = policy.load(Programme, programme_id, "view")
-    scope, user_id = programme.scope, current_user.id
+    """The open page asks every second: anything new? Nothing new costs three indexed queries
+    (the signed-in user, the newest change, who is here) and no rendering: 204. The page
+    proved the user's right to read the programme when it was rendered (kept in the signed
+    session); any answer that carries data checks the policy again, so a revoked right never
+    leaks anything but "nothing changed"."""
+    if programme_id not in session.get("live", []):
+        policy.load(Programme, programme_id, "view")
+    scope, user_id = f"programme:{programme_id}", current_user.id
     since = request.args.get("since", 0, type=db_int)
     latest = collab.latest_event_id(scope)
     rows = collab.presence_rows(scope)
@@ -129,6 +135,7 @@ def live(programme_id):
     if latest <= since and key == request.args.get("who", ""):
         collab.touch_presence(user_id, scope, rows)
         return "", 204
+    policy.load(Programme, programme_id, "view")
     present = collab.present_users(scope, me=current_user)
     events = collab.events_since(scope, since) if latest > since else []
     programme = services.load_programme(programme_id)
