@@ -8,7 +8,7 @@ nothing is shared, so several processes stay correct."""
 import threading
 from collections import OrderedDict
 
-from flask import current_app
+from flask import current_app, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from jinja2_fragments.flask import render_block
@@ -44,7 +44,10 @@ def _cache():
 def rendered_rows(template, data, context):
     """{"tasks": {id: html}, "indicators": {id: html}} for the page's rows."""
     cache = _cache()
-    common = (template, bool(context["can_edit"]), generate_csrf(), str(get_locale()), data["today"],
+    # The session's CSRF secret, not the signed token (that one carries a timestamp and changes
+    # every second; any signed token of the session stays valid, so a cached one is fine).
+    generate_csrf()
+    common = (template, bool(context["can_edit"]), session.get("csrf_token"), str(get_locale()), data["today"],
               context["programme"].id)
     tasks = {}
     for task in data["all_tasks"]:
