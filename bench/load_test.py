@@ -174,6 +174,7 @@ def run(label, url, seconds, workers, tmp):
                                    "versions": ", ".join(str(r[1]) for r in rows),
                                    "cookie": school_cookie, "token": school.token})
         result = wrk(f"{base}/", seconds, 16, 16, update)
+        time.sleep(1.0)  # let requests still in flight when wrk stopped finish before counting
         with engine.connect() as conn:
             after = dict(conn.execute(sa.text("SELECT id, version FROM task WHERE programme_id = 1 ORDER BY id LIMIT 16")).all())
             events_after = conn.execute(sa.text("SELECT count(*) FROM activity_event WHERE object_type = 'task'")).scalar()
