@@ -44,3 +44,8 @@ def db_int(value):
     if not -2**31 < number < 2**31:
         raise ValueError("out of range")
     return number
+
+
+def form_errors(form):
+    """All of a form's messages in one line, for a flash after a plain (non-htmx) form post."""
+    return "; ".join(str(e) for errors in form.errors.values() for e in errors)

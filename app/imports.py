@@ -95,3 +95,18 @@ def template(sheet_title, headers, instructions, examples=(), widths=None):
 
 def error_lines(errors):
     return [_("Строка %(r)s, столбец «%(c)s»: %(m)s", r=row, c=column, m=message) for row, column, message in errors]
+
+
+def run(form, load):
+    """Validate the upload form and run `load(file)`: (count, []) on success, (None, messages)
+    when the form, the file or any row is refused (and then nothing was written)."""
+    from .forms import form_errors
+
+    if not form.validate_on_submit():
+        return None, [form_errors(form)]
+    try:
+        return load(form.file.data), []
+    except ImportRefused as exc:
+        return None, [str(exc)]
+    except RowErrors as exc:
+        return None, error_lines(exc.errors)

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from ..forms import db_int
+from ..forms import db_int, form_errors
 from .. import policy
 from ..activity.services import history_of
 from ..editing import Conflict
@@ -23,9 +23,6 @@ def _year(value):
         abort(404)
     return value
 
-
-def _errors(form):
-    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def _context(municipality_id, year, **extra):

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..forms import db_int
+from ..forms import db_int, form_errors
 from .. import imports, policy
 from ..activity.services import history_of
 from ..editing import Conflict
@@ -18,9 +18,6 @@ from . import bp, services
 from .forms import AreaForm, ImportForm, SessionForm, StepForm, TeacherForm
 from .models import LEVELS, DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
 
-
-def _errors(form):
-    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def _school(org_id):
@@ -58,7 +55,7 @@ def add_teacher(org_id):
     school = _school(org_id)
     form = TeacherForm(prefix="teacher")
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("diagnostics.school", org_id=school.id)), 303
     teacher = services.add_teacher(current_user, school, {f: getattr(form, f).data for f in services.TEACHER_FIELDS})
     flash(_("Педагог %(n)s добавлен.", n=teacher.full_name), "success")
@@ -76,19 +73,10 @@ def teachers_template():
 def import_teachers(org_id):
     school = _school(org_id)
     form = ImportForm()
-    errors = []
-    if not form.validate_on_submit():
-        errors = [_errors(form)]
-    else:
-        try:
-            count = services.import_teachers(current_user, school, form.file.data)
-        except imports.ImportRefused as exc:
-            errors = [str(exc)]
-        except imports.RowErrors as exc:
-            errors = imports.error_lines(exc.errors)
-        else:
-            flash(_("Загружено педагогов: %(n)s.", n=count), "success")
-            return redirect(url_for("diagnostics.school", org_id=school.id))
+    count, errors = imports.run(form, lambda file: services.import_teachers(current_user, school, file))
+    if not errors:
+        flash(_("Загружено педагогов: %(n)s.", n=count), "success")
+        return redirect(url_for("diagnostics.school", org_id=school.id))
     sessions, shares = services.school_dynamics(school.id)
     return render("diagnostics/school.html", status=422, school=school, teachers=services.teachers_of(school.id),
                   archived=services.teachers_of(school.id, archived=True), sessions=sessions, shares=shares,
@@ -133,7 +121,7 @@ def edit_teacher(teacher_id):
     teacher = policy.load(Teacher, teacher_id, "edit")
     form = TeacherForm(prefix="teacher")
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("diagnostics.teacher", teacher_id=teacher.id)), 303
     try:
         services.save_changes(current_user, teacher, {f: getattr(form, f).data for f in services.TEACHER_FIELDS},
@@ -164,7 +152,7 @@ def add_session(org_id):
     school = _school(org_id)
     form = _session_form()
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("diagnostics.school", org_id=school.id)), 303
     session = services.create_session(current_user, school, {"session_date": form.session_date.data,
                                                              "method": form.method.data,
@@ -233,7 +221,7 @@ def add_step(teacher_id):
     teacher = policy.load(Teacher, teacher_id, "edit")
     form = _step_form(teacher)
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("diagnostics.teacher", teacher_id=teacher.id, _anchor="route")), 303
     data = {f: getattr(form, f).data for f in services.STEP_FIELDS}
     data["task_id"] = data["task_id"] or None
@@ -250,7 +238,7 @@ def edit_step(step_id):
     teacher = step.teacher
     form = _step_form(teacher, step)
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("diagnostics.teacher", teacher_id=teacher.id, _anchor="route")), 303
     data = {f: getattr(form, f).data for f in services.STEP_FIELDS}
     data["task_id"] = data["task_id"] or None

@@ -121,22 +121,14 @@ def import_upload(kind):
     if kind not in IMPORTS:
         abort(404)
     form = UploadForm()
-    errors = []
-    if not form.validate_on_submit():
-        errors = [str(e) for e in form.file.errors]
+    if kind == "schools":
+        count, errors = imports.run(form, lambda file: bulk.import_schools(current_user, file))
     else:
-        try:
-            if kind == "schools":
-                count = bulk.import_schools(current_user, form.file.data)
-            else:
-                count = bulk.import_users(current_user, form.file.data, current_app.config["PASSWORD_HASH_METHOD"])
-        except imports.ImportRefused as exc:
-            errors = [str(exc)]
-        except imports.RowErrors as exc:
-            errors = imports.error_lines(exc.errors)
-        else:
-            flash(_("Загружено записей: %(n)s.", n=count), "success")
-            return redirect(url_for("exports.imports_page"))
+        count, errors = imports.run(form, lambda file: bulk.import_users(
+            current_user, file, current_app.config["PASSWORD_HASH_METHOD"]))
+    if not errors:
+        flash(_("Загружено записей: %(n)s.", n=count), "success")
+        return redirect(url_for("exports.imports_page"))
     return render("exports/imports.html", form=form, errors={kind: errors}, year=school_year(), status=422)
 
 

@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..forms import db_int
+from ..forms import db_int, form_errors
 from .. import imports, policy
 from ..editing import Conflict
 from ..extensions import db
@@ -17,9 +17,6 @@ from .models import CardCriterion, RiskFactor
 
 CARD = "identification/card.html"
 
-
-def _errors(form):
-    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def _year(year):
@@ -84,7 +81,7 @@ def threshold(year):
     year, card = _card(year, "edit")
     form = ThresholdForm()
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("identification.card", year=year)), 303
     try:
         services.save_changes(current_user, card, {"threshold": form.threshold.data}, card.version,
@@ -106,19 +103,11 @@ def card_template(year):
 def import_card(year):
     year, _card_obj = _card(year, "edit")
     form = ImportForm()
-    errors = []
-    if not form.validate_on_submit():
-        errors = [_errors(form)]
-    else:
-        try:
-            count = services.import_scores(current_user, current_user.municipality_id, year, form.file.data)
-        except imports.ImportRefused as exc:
-            errors = [str(exc)]
-        except imports.RowErrors as exc:
-            errors = imports.error_lines(exc.errors)
-        else:
-            flash(_("Баллы загружены: школ — %(n)s.", n=count), "success")
-            return redirect(url_for("identification.card", year=year))
+    count, errors = imports.run(form, lambda file: services.import_scores(
+        current_user, current_user.municipality_id, year, file))
+    if not errors:
+        flash(_("Баллы загружены: школ — %(n)s.", n=count), "success")
+        return redirect(url_for("identification.card", year=year))
     return render(CARD, status=422, **_card_context(year, import_errors=errors))
 
 
@@ -148,7 +137,7 @@ def edit_criterion(card_criterion_id):
     criterion = policy.load(CardCriterion, card_criterion_id, "edit")
     form = CriterionForm(prefix=f"c{criterion.id}")
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("identification.criteria", year=criterion.year)), 303
     data = {f: getattr(form, f).data for f in ("code", "text", "scoring", "max_points", "is_active")}
     try:
@@ -240,7 +229,7 @@ def save_risk(org_id, factor_id):
     factor = policy.load(RiskFactor, factor_id, "view")
     form = RiskForm(prefix=f"r{factor.id}")
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("identification.school_risks", org_id=school.id, year=factor.year)), 303
     try:
         services.save_risk(current_user, school, factor, {"level": form.level.data, "is_actual": form.is_actual.data,
@@ -282,7 +271,7 @@ def add_risk_factor(year):
     if form.validate_on_submit():
         services.add_risk_factor(current_user.municipality_id, year, form.name.data)
     else:
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
     return redirect(url_for("identification.card", year=year, _anchor="risk-catalogue"))
 
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
-from ..forms import db_int
+from ..forms import db_int, form_errors
 from .. import policy, uploads
 from ..activity.services import history_of
 from ..collab import services as collab
@@ -49,10 +49,6 @@ def _fragment(block, programme, anchor, status=200, **ctx):
         return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor=anchor)), 303
     return render(PAGE, block=block, status=status, **_context(programme, **ctx))
 
-
-def _errors(form):
-    """All of a form's messages in one line, for a flash after a plain (non-htmx) form post."""
-    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def _owner_choices(programme):
@@ -249,7 +245,7 @@ def add_goal(programme_id):
     programme = services.load_programme(programme_id, "edit")
     form = GoalForm(prefix="goal")
     if not form.validate_on_submit():
-        flash(_("Цель не добавлена: %(e)s", e=_errors(form)), "error")
+        flash(_("Цель не добавлена: %(e)s", e=form_errors(form)), "error")
         return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="passport")), 303
     services.add_goal(current_user, programme, {f: getattr(form, f).data for f in services.GOAL_FIELDS})
     return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="passport"))
@@ -453,7 +449,7 @@ def comment_task(task_id):
         if mentioned:
             flash(_("Уведомлены: %(names)s.", names=", ".join(u.full_name for u in mentioned)), "info")
     else:
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
     return redirect(url_for("programmes.task", task_id=task.id, _anchor="comments"))
 
 
@@ -462,7 +458,7 @@ def upload(task_id):
     task = policy.load(Task, task_id, "edit")
     form = AttachmentForm()
     if not form.validate_on_submit():
-        flash(_errors(form) or _("Файл не выбран."), "error")
+        flash(form_errors(form) or _("Файл не выбран."), "error")
         return redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence")), 303
     try:
         attachment = uploads.attach(current_user, task, form.file.data, f"programme:{task.programme_id}")
@@ -485,7 +481,7 @@ def add_indicator(programme_id):
     programme = services.load_programme(programme_id, "edit")
     form = IndicatorForm(prefix="indicator")
     if not form.validate_on_submit():
-        flash(_("Показатель не добавлен: %(e)s", e=_errors(form)), "error")
+        flash(_("Показатель не добавлен: %(e)s", e=form_errors(form)), "error")
         return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="indicators")), 303
     services.add_indicator(current_user, programme, {f: getattr(form, f).data for f in services.INDICATOR_FIELDS})
     return redirect(url_for("programmes.programme", programme_id=programme.id, _anchor="indicators"))
@@ -607,7 +603,7 @@ def review_report(programme_id, period_id):
         return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id)), 303
     form = ReviewForm()
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("programmes.report", programme_id=programme.id, period_id=period.id)), 303
     try:
         services.review_report(current_user, programme, report, form.feedback.data, form.decision.data == "accept")

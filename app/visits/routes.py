@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectField
 
-from ..forms import db_int
+from ..forms import db_int, form_errors
 
 from .. import policy, uploads
 from ..accounts.models import User
@@ -27,9 +27,6 @@ from .models import Event, LessonObservation, ObservationCriterion, Recommendati
 
 VISIT_LABELS = {"visit_date": _("Дата"), "format": _("Формат"), "purpose": _("Цель"), "findings": _("Выводы")}
 
-
-def _errors(form):
-    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def _labels():
@@ -103,7 +100,7 @@ def coverage_setting():
     municipality = policy.require("manage")
     form = CoverageForm()
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("visits.visits")), 303
     municipality.visit_coverage_weeks = form.weeks.data
     db.session.commit()
@@ -240,7 +237,7 @@ def comment_visit(visit_id):
         collab.add_comment(current_user, visit, form.body.data, visit.scope,
                            url_for("visits.visit", visit_id=visit.id), participants)
     else:
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
     return redirect(url_for("visits.visit", visit_id=visit.id, _anchor="comments"))
 
 
@@ -249,7 +246,7 @@ def upload_visit(visit_id):
     visit = policy.load(Visit, visit_id, "edit")
     form = AttachmentForm()
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("visits.visit", visit_id=visit.id, _anchor="files")), 303
     try:
         uploads.attach(current_user, visit, form.file.data, visit.scope)
@@ -329,7 +326,7 @@ def edit_recommendation(rec_id):
     rec = policy.load(Recommendation, rec_id, "edit")
     form = _recommendation_form(rec.visit, rec) if rec.visit else abort(404)
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("visits.recommendation", rec_id=rec.id)), 303
     data = {f: getattr(form, f).data for f in services.RECOMMENDATION_FIELDS}
     data["owner_user_id"] = data["owner_user_id"] or None
@@ -368,7 +365,7 @@ def _rec_answer(rec, visit, form, status, **extra):
         return render("visits/_recommendation_row.html", status=status, rec=rec, checking=visit, form=form,
                       respond_form=RespondForm(), today=date.today(), **_labels(), **extra)
     if status >= 400:
-        flash(_errors(form) or _("Рекомендацию уже изменил другой участник."), "error")
+        flash(form_errors(form) or _("Рекомендацию уже изменил другой участник."), "error")
     target = url_for("visits.visit", visit_id=visit.id, _anchor="to-check") if visit else \
         url_for("visits.recommendation", rec_id=rec.id)
     return redirect(target), (303 if status >= 400 else 302)
@@ -388,7 +385,7 @@ def recommendation_to_task(rec_id):
     form = ToTaskForm()
     form.section_id.choices = [(s.id, s.title) for s in sections]
     if not form.validate_on_submit():
-        flash(_errors(form), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("visits.recommendation", rec_id=rec.id)), 303
     section = policy.load(Section, form.section_id.data, "edit")
     task = services.to_task(current_user, rec, section)
