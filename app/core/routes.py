@@ -16,9 +16,15 @@ from ..forms import Form
 @bp.get("/")
 def home():
     policy.require("view")
+    from ..exports.routes import school_year
+    from ..exports.summary import summary_rows
+    from ..timeutil import today
+
+    rows = summary_rows(policy.visible_partnerships(), current_user.municipality_id, school_year())
     return render(f"core/home_{current_user.role}.html",
                   counts=services.municipality_counts(current_user.municipality_id),
-                  partnerships=services.my_partnerships())
+                  partnerships=services.my_partnerships(), rows=rows, my_tasks=services.my_tasks(current_user),
+                  today=today())
 
 
 @bp.get("/healthz")

@@ -26,3 +26,15 @@ def municipality_counts(municipality_id):
 def my_partnerships():
     return db.session.scalars(policy.visible_partnerships().where(Partnership.is_active.is_(True))
                               .order_by(Partnership.start_year.desc())).all()
+
+
+def my_tasks(user, limit=10):
+    """Open tasks assigned to the user, soonest first: what to do next."""
+    from sqlalchemy.orm import joinedload
+
+    from ..programmes.models import Programme, Task
+
+    return db.session.scalars(db.select(Task).where(Task.owner_id == user.id,
+                                                    Task.status.in_(("planned", "in_progress")))
+                              .options(joinedload(Task.programme).joinedload(Programme.school))
+                              .order_by(Task.due_date.is_(None), Task.due_date).limit(limit)).all()
