@@ -52,6 +52,8 @@ def init_app(app):
         """Every page needs a signed-in user, but the few that are public by design."""
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
+        if request.endpoint in SELF_AUTHENTICATING:
+            return None  # the view calls session_user_id() itself (a hot path without an ORM user)
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         return None
@@ -68,3 +70,21 @@ def init_app(app):
 
 
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "core.healthz", "core.set_language"}
+# Views polled every second by every open page: they authenticate with session_user_id().
+SELF_AUTHENTICATING = {"programmes.live"}
+
+
+def session_user_id():
+    """The signed-in, active user's id from the session, with one light query and no ORM object;
+    None when there is no valid session (the same rule as the user loader: the session token
+    must be the user's current one)."""
+    from flask import session
+    from sqlalchemy import select
+
+    from .accounts.models import User
+
+    token = session.get("_user_id")
+    if not token:
+        return None
+    return db.session.connection().execute(select(User.id).where(
+        User.session_token == token, User.is_active_account.is_(True))).scalar()

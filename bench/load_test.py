@@ -156,6 +156,8 @@ def run(label, url, seconds, workers, tmp):
         with open(report, "w") as fh:
             fh.write(REPORT_LUA)
         results["/healthz"] = wrk(f"{base}/healthz", seconds, 16, 2, report)
+        # The same floor at the live check's concurrency, to compare like with like.
+        results["/healthz, 100 connections"] = wrk(f"{base}/healthz", seconds, 100, 2, report)
         # The "nothing changed" check of 100 open pages (the observer's, whose presence key is stable).
         _s, page, _h = observer.request("GET", "/programmes/1")
         live = re.search(r'hx-get="(/programmes/1/live\?[^"]+)"', page).group(1).replace("&amp;", "&")

@@ -163,3 +163,20 @@ def test_cached_rows_follow_every_change(app, login_as, demo):
     observer_page = login_as("observer").client.get(f"/programmes/{pid}").get_data(as_text=True)
     observer_row = observer_page.split(f'id="task-{task.id}"', 1)[1].split("</tr>", 1)[0]
     assert "<select" not in observer_row and "csrf_token" not in observer_row
+
+
+def test_live_check_needs_a_valid_session(app, login_as, demo):
+    """The live check authenticates itself (without the ORM user): a logged-out or deactivated
+    session gets 401 with HX-Redirect, like every other page."""
+    school = login_as("school")
+    pid = demo["programme"]
+    school.client.get(f"/programmes/{pid}")
+    stolen = school.client.get_cookie("session").value
+    school.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    resp = thief.get(f"/programmes/{pid}/live?since=0&who=x", headers={"HX-Request": "true"})
+    assert resp.status_code == 401 and resp.headers["HX-Redirect"].endswith("/login")
+    # A right lost after the page was opened: nothing but "nothing changed" may pass.
+    tutor = login_as("tutor2@opora.demo")
+    assert tutor.client.get(f"/programmes/{pid}/live?since=0&who=x").status_code == 403

@@ -95,7 +95,7 @@ def add_comment(actor, obj, body, scope, url, participants):
 def presence_rows(scope):
     """(user id, last seen) of everyone on the page now: one indexed read, no user objects."""
     since = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
-    return db.session.execute(db.select(Presence.user_id, Presence.last_seen).where(
+    return db.session.connection().execute(db.select(Presence.user_id, Presence.last_seen).where(
         Presence.scope == scope, Presence.last_seen >= since).order_by(Presence.user_id)).all()
 
 
@@ -144,7 +144,9 @@ def presence_key(users):
 
 
 def latest_event_id(scope):
-    return db.session.scalar(db.select(func.max(ActivityEvent.id)).where(ActivityEvent.scope == scope)) or 0
+    # Core execution: this runs on every poll of every open page.
+    return db.session.connection().execute(
+        db.select(func.max(ActivityEvent.id)).where(ActivityEvent.scope == scope)).scalar() or 0
 
 
 def events_since(scope, since, limit=200):

@@ -10,8 +10,9 @@ from .. import policy, uploads
 from ..activity.services import history_of
 from ..collab import services as collab
 from ..editing import Conflict
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..htmx import is_fragment_request, render
+from ..security import session_user_id
 from ..orgs.models import Partnership
 from . import bp, services
 from .render_cache import rendered_rows
@@ -116,14 +117,18 @@ def _new_task_form(data, owners):
 
 @bp.get("/programmes/<int:programme_id>/live")
 def live(programme_id):
-    """The open page asks every second: anything new? Nothing new costs three indexed queries
-    (the signed-in user, the newest change, who is here) and no rendering: 204. The page
+    """The open page asks every second: anything new? Nothing new costs three light indexed
+    queries (the session's user, the newest change, who is here), no ORM objects and no
+    rendering: 204. The page
     proved the user's right to read the programme when it was rendered (kept in the signed
     session); any answer that carries data checks the policy again, so a revoked right never
     leaks anything but "nothing changed"."""
+    user_id = session_user_id()
+    if user_id is None:
+        return login_manager.unauthorized()
     if programme_id not in session.get("live", []):
         policy.load(Programme, programme_id, "view")
-    scope, user_id = f"programme:{programme_id}", current_user.id
+    scope = f"programme:{programme_id}"
     since = request.args.get("since", 0, type=db_int)
     latest = collab.latest_event_id(scope)
     rows = collab.presence_rows(scope)
