@@ -41,10 +41,18 @@ def partnership_role(user, partnership):
     return None
 
 
+# Municipality-level actions and who may take them (pages that are not about one object).
+MUNICIPAL_ACTIONS = {
+    "view": READ_ROLES,
+    "manage": ("admin",),                                          # users, organisations, criteria
+    "compare_schools": ("admin", "curator", "tutor", "observer"),  # heat map, context index, watchlist
+    "summarize": ("admin", "curator", "observer"),                 # Excel summary, curators' overview
+    "create_event": ("admin", "curator", "tutor"),
+}
+
+
 def _municipality(user, action, obj):
-    if action == "view":
-        return True
-    return user.role == "admin"  # "manage": users, organisations, partnerships, criteria
+    return user.role in MUNICIPAL_ACTIONS.get(action, ())
 
 
 def _organisation(user, action, org):
@@ -143,11 +151,7 @@ def _recommendation(user, action, rec):
 
 
 def _event(user, action, event):
-    if action == "view":
-        return True
-    if user.role in ("admin", "curator"):
-        return True
-    return user.role == "tutor" and event.host_id == user.organisation_id
+    return action == "view" or can_host_event(event.host, user)
 
 
 def _criterion(user, action, criterion):
@@ -204,6 +208,19 @@ def _school_risk(user, action, risk):
     if action == "view" and user.role == "observer":
         return True
     return school_role(user, risk.school_id) is not None
+
+
+def can_view_risks_of(school, user=None):
+    """Risk profiles: their keepers, and observers (read only)."""
+    user = user or current_user
+    return can_manage_risks_of(school, user) or (school.municipality_id == user.municipality_id
+                                                and user.role == "observer")
+
+
+def can_host_event(host, user=None):
+    """A tutor school hosts events in its own name; the department and its curators in any."""
+    user = user or current_user
+    return user.role in ("admin", "curator") or (user.role == "tutor" and host.id == user.organisation_id)
 
 
 def can_manage_risks_of(school, user=None):

@@ -257,9 +257,7 @@ def edit_step(step_id):
 
 @bp.get("/diagnostics/heatmap")
 def heatmap():
-    policy.require("view")
-    if current_user.role == "school":
-        abort(403)
+    policy.require("compare_schools")
     return render("diagnostics/heatmap.html", rows=services.heatmap(current_user.municipality_id),
                   min_group=services.MIN_GROUP, **_names())
 

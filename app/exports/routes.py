@@ -28,9 +28,7 @@ def school_year(today=None):
 
 
 def _summary_allowed():
-    policy.require("view")
-    if current_user.role not in ("admin", "curator", "observer"):
-        abort(403)
+    policy.require("summarize")
 
 
 @bp.get("/exports")
@@ -153,7 +151,7 @@ def dashboard():
     from ..visits.services import coverage_gaps
 
     card = None
-    if current_user.role in ("admin", "curator", "observer"):
+    if policy.can("summarize", current_user.municipality):
         card, _c = data.card_frame(current_user.municipality_id, year)
     totals = {
         "tasks": sum(r["Мероприятий всего"] for r in rows), "done": sum(r["Выполнено"] for r in rows),
@@ -163,5 +161,6 @@ def dashboard():
     }
     return render("exports/dashboard.html", rows=rows, totals=totals, statuses=data.status_counts(rows), year=year,
                   period=period, periods=data.PERIODS, gaps=coverage_gaps(current_user.municipality),
-                  heat=heatmap(current_user.municipality_id) if current_user.role != "tutor" else [],
+                  heat=heatmap(current_user.municipality_id) if policy.can("summarize", current_user.municipality)
+                  else [],
                   card=card, categories=[c for c in (rows[0] if rows else {}) if c.startswith("Дефициты:")])

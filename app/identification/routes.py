@@ -185,9 +185,7 @@ def decision(year, org_id):
 
 @bp.route("/identification/context", methods=["GET", "POST"])
 def context():
-    municipality = policy.require("view")
-    if current_user.role == "school":
-        abort(403)
+    municipality = policy.require("compare_schools")
     form = ContextThresholdForm(threshold=municipality.context_index_threshold)
     if request.method == "POST":
         policy.require("manage")
@@ -201,7 +199,7 @@ def context():
 
 def _risk_school(org_id):
     school = policy.load(Organisation, org_id, "view")
-    if not school.is_school or not (policy.can_manage_risks_of(school) or current_user.role == "observer"):
+    if not school.is_school or not policy.can_view_risks_of(school):
         abort(403)
     return school
 
@@ -277,8 +275,6 @@ def add_risk_factor(year):
 
 @bp.get("/watchlist")
 def watchlist():
-    policy.require("view")
-    if current_user.role == "school":
-        abort(403)
+    policy.require("compare_schools")
     return render("identification/watchlist.html", rows=services.watchlist(current_user))
 

@@ -80,7 +80,8 @@ def visits():
                "person": args.get("person", type=db_int), "date_from": _date(args.get("date_from")),
                "date_to": _date(args.get("date_to"))}
     found = services.search_visits(filters)
-    gaps = services.coverage_gaps(current_user.municipality) if current_user.role != "school" else []
+    gaps = services.coverage_gaps(current_user.municipality) if policy.can("compare_schools", current_user.municipality) \
+        else []
     schools = [p.school for p in db.session.scalars(policy.visible_partnerships()
                                                      .where(Partnership.is_active.is_(True)))]
     return render("visits/list.html", block="results", visits=found, filters=filters, gaps=gaps, schools=schools,
@@ -404,14 +405,12 @@ def school_timeline(org_id):
 
 @bp.get("/visits/curators")
 def curators():
-    policy.require("view")
-    if current_user.role == "curator":
+    policy.require("summarize")
+    if current_user.role == "curator":  # a curator sees their own schools; the others, every curator's
         people = [current_user._get_current_object()]
-    elif current_user.role in ("admin", "observer"):
+    else:
         people = db.session.scalars(select(User).where(User.municipality_id == current_user.municipality_id,
                                                        User.role == "curator").order_by(User.full_name)).all()
-    else:
-        abort(403)
     return render("visits/curators.html", rows=[(c, services.curator_overview(c)) for c in people],
                   today=date.today())
 
@@ -458,21 +457,19 @@ def events():
     policy.require("view")
     items = db.session.scalars(select(Event).where(Event.municipality_id == current_user.municipality_id)
                                .order_by(Event.event_date.desc())).all()
-    return render("visits/events.html", events=items, can_create=current_user.role in ("admin", "curator", "tutor"),
+    return render("visits/events.html", events=items, can_create=policy.can("create_event", current_user.municipality),
                   **_labels())
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event():
-    policy.require("view")
-    if current_user.role not in ("admin", "curator", "tutor"):
-        abort(403)
+    policy.require("create_event")
     form = _event_form()
     if request.method == "GET" and current_user.organisation_id:
         form.host_id.data = current_user.organisation_id
     if form.validate_on_submit():
         host = policy.load(Organisation, form.host_id.data, "view")
-        if current_user.role == "tutor" and host.id != current_user.organisation_id:
+        if not policy.can_host_event(host):
             form.host_id.errors.append(_("Школа-тьютор проводит мероприятия от своего имени."))
         else:
             data = {f: getattr(form, f).data for f in services.EVENT_FIELDS}
