@@ -92,3 +92,17 @@ def attachments_of(obj):
     return db.session.scalars(db.select(Attachment).where(
         Attachment.object_type == type(obj).__name__.lower(), Attachment.object_id == obj.id)
         .order_by(Attachment.id)).all()
+
+
+def attach_from_form(form, actor, parent, scope):
+    """The upload route of any area: validate the form, store the file, and say in Russian what
+    happened. Returns (attachment or None, message, flash category)."""
+    from .forms import form_errors
+
+    if not form.validate_on_submit():
+        return None, form_errors(form) or _("Файл не выбран."), "error"
+    try:
+        attachment = attach(actor, parent, form.file.data, scope)
+    except UploadRefused as exc:
+        return None, str(exc), "error"
+    return attachment, _("Файл «%(f)s» загружен.", f=attachment.filename), "success"

@@ -461,18 +461,11 @@ def comment_task(task_id):
 @bp.post("/tasks/<int:task_id>/attachments")
 def upload(task_id):
     task = policy.load(Task, task_id, "edit")
-    form = AttachmentForm()
-    if not form.validate_on_submit():
-        flash(form_errors(form) or _("Файл не выбран."), "error")
-        return redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence")), 303
-    try:
-        attachment = uploads.attach(current_user, task, form.file.data, f"programme:{task.programme_id}")
-    except uploads.UploadRefused as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence")), 303
-    flash(_("Файл «%(f)s» загружен.", f=attachment.filename), "success")
-    return redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence"))
-
+    attachment, message, category = uploads.attach_from_form(AttachmentForm(), current_user, task,
+                                                             f"programme:{task.programme_id}")
+    flash(message, category)
+    target = redirect(url_for("programmes.task", task_id=task.id, _anchor="evidence"))
+    return target if attachment else (target, 303)
 
 # --- Indicators ----------------------------------------------------------------------
 

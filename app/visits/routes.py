@@ -245,17 +245,10 @@ def comment_visit(visit_id):
 @bp.post("/visits/<int:visit_id>/attachments")
 def upload_visit(visit_id):
     visit = policy.load(Visit, visit_id, "edit")
-    form = AttachmentForm()
-    if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("visits.visit", visit_id=visit.id, _anchor="files")), 303
-    try:
-        uploads.attach(current_user, visit, form.file.data, visit.scope)
-    except uploads.UploadRefused as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("visits.visit", visit_id=visit.id, _anchor="files")), 303
-    return redirect(url_for("visits.visit", visit_id=visit.id, _anchor="files"))
-
+    attachment, message, category = uploads.attach_from_form(AttachmentForm(), current_user, visit, visit.scope)
+    flash(message, category)
+    target = redirect(url_for("visits.visit", visit_id=visit.id, _anchor="files"))
+    return target if attachment else (target, 303)
 
 # --- Lesson observations --------------------------------------------------------------
 
