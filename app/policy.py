@@ -210,6 +210,20 @@ def _school_risk(user, action, risk):
     return school_role(user, risk.school_id) is not None
 
 
+def schools_with_visible_people(user=None):
+    """Ids of the schools whose individual teachers the user may see, in one query (for lists):
+    the same answer as school_role() school by school."""
+    user = user or current_user
+    if user.role == "admin":
+        return set(db.session.scalars(db.select(Organisation.id).where(
+            Organisation.municipality_id == user.municipality_id, Organisation.kind == "school")))
+    if user.role == "school":
+        return {user.organisation_id}
+    if user.role in ("curator", "tutor"):
+        return set(db.session.scalars(visible_partnerships(user).with_only_columns(Partnership.school_id)))
+    return set()
+
+
 def can_view_risks_of(school, user=None):
     """Risk profiles: their keepers, and observers (read only)."""
     user = user or current_user

@@ -11,3 +11,9 @@ def today():
     from datetime import date
 
     return date.today()
+
+
+def school_year(on=None):
+    """The school year a date falls in, named by the year it starts (September 2026 → 2026)."""
+    on = on or today()
+    return on.year if on.month >= 9 else on.year - 1

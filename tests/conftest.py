@@ -7,7 +7,6 @@ PostgreSQL database cloned from a template database; otherwise a SQLite file.
 import itertools
 from datetime import date
 import os
-import re
 import shutil
 
 import pytest
@@ -121,7 +120,7 @@ def demo(app):
     """Ids of the demo objects, looked up by their natural keys (plus an attachment and a
     notification per role, which the demo data does not have)."""
     from app.accounts.models import User
-    from app.orgs.models import Municipality, Organisation, Partnership
+    from app.orgs.models import Organisation
 
     def org(short):
         return db.session.scalar(sa.select(Organisation).where(Organisation.short_name == short))
@@ -246,7 +245,7 @@ def _programme_ids(app, ids, user):
 
 
 def _demo_ids(org, user):
-    from app.orgs.models import Municipality, Partnership
+    from app.orgs.models import Municipality, Partnership  # noqa: F811
 
     nazarovo = db.session.scalar(sa.select(Municipality).where(Municipality.code == "nazarovo"))
     other = db.session.scalar(sa.select(Municipality).where(Municipality.code == "raichikhinsk"))

@@ -230,3 +230,20 @@ def test_catalogue_is_editable_by_the_admin_only(app, login_as, demo):
                                                       "name": "работа с одарёнными детьми"}).status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(DeficitArea.id).where(DeficitArea.name == "работа с одарёнными детьми"))
+
+
+def test_one_query_answer_for_lists_matches_the_per_school_rule(app, login_as):
+    """policy.schools_with_visible_people (one query, for lists) and policy.school_role (per
+    school) must agree for every role and school."""
+    from app import policy
+    from app.accounts.models import User
+    from app.orgs.models import Organisation
+
+    with app.app_context():
+        schools = db.session.scalars(sa.select(Organisation).where(Organisation.kind == "school",
+                                                                   Organisation.municipality_id == 1)).all()
+        for role in ("admin", "curator", "tutor", "school", "observer"):
+            user = db.session.scalar(sa.select(User).where(User.email == f"{role}@opora.demo"))
+            expected = {s.id for s in schools if policy.school_role(user, s.id)}
+            assert policy.schools_with_visible_people(user) == expected, role
+            assert (role == "observer") == (not expected)

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import database_fingerprint
-from test_access import PARAMS, _rules, _url
+from test_access import _rules, _url
 
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=40),

@@ -225,7 +225,7 @@ def test_visit_edit_conflict(app, login_as, demo):
 
 def test_visit_filters(app, login_as, demo):
     admin = login_as("admin")
-    html = admin.client.get(f"/visits?format=field_monitoring", headers={"HX-Request": "true"}).get_data(as_text=True)
+    html = admin.client.get("/visits?format=field_monitoring", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Сахаптинская СОШ" in html and "Павловская СОШ" not in html
     html = admin.client.get("/visits?date_from=2026-01-01&date_to=2026-06-30",
                             headers={"HX-Request": "true"}).get_data(as_text=True)

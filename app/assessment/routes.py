@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from ..forms import db_int, form_errors
+from ..forms import db_int
 from .. import policy
 from ..activity.services import history_of
 from ..editing import Conflict

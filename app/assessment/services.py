@@ -15,7 +15,7 @@ from ..demo import content
 from ..editing import Conflict, create, save_changes
 from ..extensions import db
 from ..programmes.models import Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Task
-from ..timeutil import today
+from ..timeutil import school_year
 from ..visits.models import Recommendation, Visit
 from .models import MECHANISM_GROUPS, Mechanism, MechanismCriterion, MechanismScore
 
@@ -78,17 +78,11 @@ def num(value):
     return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
 
 
-def current_year(now=None):
-    """The school year under way: it starts in September."""
-    now = now or today()
-    return now.year if now.month >= 9 else now.year - 1
-
-
 def default_year(municipality_id):
     """The latest year with a self-assessment, else the school year under way."""
     latest = db.session.scalar(select(func.max(MechanismScore.year)).where(
         MechanismScore.municipality_id == municipality_id))
-    return latest or current_year()
+    return latest or school_year()
 
 
 # --- Catalogue ----------------------------------------------------------------------------

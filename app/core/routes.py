@@ -16,9 +16,8 @@ from ..forms import Form
 @bp.get("/")
 def home():
     policy.require("view")
-    from ..exports.routes import school_year
     from ..exports.summary import summary_rows
-    from ..timeutil import today
+    from ..timeutil import school_year, today
 
     rows = summary_rows(policy.visible_partnerships(), current_user.municipality_id, school_year())
     return render(f"core/home_{current_user.role}.html",

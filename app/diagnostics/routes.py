@@ -259,6 +259,7 @@ def edit_step(step_id):
 def heatmap():
     policy.require("compare_schools")
     return render("diagnostics/heatmap.html", rows=services.heatmap(current_user.municipality_id),
+                  people_visible=policy.schools_with_visible_people(),
                   min_group=services.MIN_GROUP, **_names())
 
 

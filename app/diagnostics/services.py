@@ -9,7 +9,6 @@ from ..activity.services import record
 from ..demo import content
 from ..editing import create, save_changes  # noqa: F401  (routes use save_changes)
 from ..extensions import db
-from ..orgs.models import Organisation
 from ..versioning import Conflict, stale_as_conflict
 from .models import (CATEGORIES, DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, DiagnosticSession, RouteStep,
                      Teacher)
@@ -272,8 +271,3 @@ def add_step(actor, teacher, data, areas):
     db.session.flush()
     return create(actor, step, STEP_FIELDS, scope=f"diagnostics:{teacher.school_id}", summary=f"ИОМ: {step}")
 
-
-def schools_with_teachers(municipality_id):
-    return db.session.scalars(select(Organisation).where(Organisation.municipality_id == municipality_id,
-                                                         Organisation.kind == "school")
-                              .order_by(Organisation.short_name)).all()

@@ -1,7 +1,6 @@
 """Exports page and jobs, the programme document, imports of schools and users, dashboards."""
 import io
 import os
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
@@ -11,9 +10,8 @@ from ..forms import db_int
 from .. import imports, policy
 from ..extensions import db
 from ..htmx import render
-from ..timeutil import utcnow
+from ..timeutil import school_year, utcnow
 from ..programmes import services as programmes
-from ..programmes.models import Programme
 from . import bp, bulk, services
 from . import summary as data
 from .forms import SummaryForm, UploadForm
@@ -21,10 +19,6 @@ from .models import ExportJob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-def school_year(today=None):
-    today = today or date.today()
-    return today.year if today.month >= 9 else today.year - 1
 
 
 def _summary_allowed():

@@ -9,7 +9,7 @@ from ..editing import Conflict
 from ..extensions import db
 from ..htmx import render
 from ..orgs.models import Organisation
-from ..timeutil import today
+from ..timeutil import school_year
 from . import bp, services
 from .forms import (ContextThresholdForm, CriterionForm, DecisionForm, ImportForm, RiskFactorForm, RiskForm,
                     ThresholdForm)
@@ -21,8 +21,7 @@ CARD = "identification/card.html"
 
 def _year(year):
     if year is None:
-        now = today()
-        year = now.year if now.month >= 9 else now.year - 1
+        year = school_year()
     if not 2015 <= year <= 2040:
         abort(404)
     return year

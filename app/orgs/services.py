@@ -1,5 +1,4 @@
 """Organisations, context profiles and partnerships."""
-from flask_login import current_user
 from sqlalchemy import func, or_
 
 from .. import policy
@@ -86,6 +85,3 @@ def list_partnerships(text=""):
         query = query.where(func.lower(Organisation.short_name).like(f"%{text.strip().lower()}%"))
     return db.session.scalars(query.order_by(Partnership.is_active.desc(), Organisation.short_name)).all()
 
-
-def current_user_partnerships():
-    return db.session.scalars(policy.visible_partnerships().where(Partnership.is_active.is_(True))).all()

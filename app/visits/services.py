@@ -218,7 +218,7 @@ def to_task(actor, rec, section):
         rec.status = "in_work"
     with stale_as_conflict(rec):
         db.session.flush()
-        record(actor, rec, "to_task", {"task_id": [None, task.id]}, summary=f"Рекомендация → мероприятие программы",
+        record(actor, rec, "to_task", {"task_id": [None, task.id]}, summary="Рекомендация → мероприятие программы",
                scope=_rec_scope(rec))
         db.session.commit()
     return task
