@@ -1,4 +1,6 @@
 """Login wiring and security headers."""
+import functools
+
 from flask import jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -53,7 +55,7 @@ def init_app(app):
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if request.endpoint in SELF_AUTHENTICATING:
-            return None  # the view calls session_user_id() itself (a hot path without an ORM user)
+            return None  # the view checks the session itself with active_user_id() (a hot path without an ORM user)
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         return None
@@ -70,21 +72,15 @@ def init_app(app):
 
 
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "core.healthz", "core.set_language"}
-# Views polled every second by every open page: they authenticate with session_user_id().
+# Views polled every second by every open page: they authenticate with active_user_id().
 SELF_AUTHENTICATING = {"programmes.live"}
 
 
-def session_user_id():
-    """The signed-in, active user's id from the session, with one light query and no ORM object;
-    None when there is no valid session (the same rule as the user loader: the session token
-    must be the user's current one)."""
-    from flask import session
-    from sqlalchemy import select
-
+@functools.cache
+def active_user_id():
+    """A scalar subquery: the id of the active user whose current session token is the bound
+    parameter `session_token`. Built once: hot paths embed it in their own single statement."""
     from .accounts.models import User
 
-    token = session.get("_user_id")
-    if not token:
-        return None
-    return db.session.connection().execute(select(User.id).where(
-        User.session_token == token, User.is_active_account.is_(True))).scalar()
+    return db.select(User.id).where(User.session_token == db.bindparam("session_token"),
+                                    User.is_active_account.is_(True)).scalar_subquery()

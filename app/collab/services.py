@@ -1,9 +1,11 @@
 """Comments, mentions, notifications, presence, and the change feed read from history."""
+import functools
 import re
+from collections import namedtuple
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, update
+from sqlalchemy import String, cast, func, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
@@ -92,27 +94,44 @@ def add_comment(actor, obj, body, scope, url, participants):
 
 # --- Presence and the change feed ---------------------------------------------------
 
-def presence_rows(scope):
-    """(user id, last seen) of everyone on the page now: one indexed read, no user objects."""
+@functools.cache
+def _live_state_statement():
+    """Built once; see live_state()."""
+    from ..security import active_user_id
+
+    scope = db.bindparam("scope")
+    present = db.select(func.aggregate_strings(cast(Presence.user_id, String), ",")).where(
+        Presence.scope == scope, Presence.last_seen >= db.bindparam("since")).scalar_subquery()
+    mine = db.select(Presence.last_seen).where(
+        Presence.scope == scope, Presence.user_id == active_user_id()).scalar_subquery()
+    latest = db.select(func.max(ActivityEvent.id)).where(ActivityEvent.scope == scope).scalar_subquery()
+    return db.select(active_user_id().label("user_id"), latest.label("latest"), present.label("present"),
+                     mine.label("my_last_seen"))
+
+
+def live_state(scope, session_token):
+    """What an open page's "anything new?" check needs, in one statement and one round trip:
+    the session's user id (None when the session is not valid), the newest change in the scope,
+    the presence key of who is here, and when this user was last marked present."""
     since = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
-    return db.session.connection().execute(db.select(Presence.user_id, Presence.last_seen).where(
-        Presence.scope == scope, Presence.last_seen >= since).order_by(Presence.user_id)).all()
+    row = db.session.connection().execute(_live_state_statement(), {
+        "scope": scope, "since": since, "session_token": session_token or ""}).one()
+    if row.user_id is None:
+        return None
+    ids = {int(i) for i in (row.present or "").split(",") if i} | {row.user_id}
+    return LiveState(row.user_id, row.latest or 0, "-".join(str(i) for i in sorted(ids)), row.my_last_seen)
 
 
-def key_of(rows, me_id):
-    """The presence fingerprint from presence_rows(), counting me even before my first touch."""
-    ids = sorted({r.user_id for r in rows} | {me_id})
-    return "-".join(str(i) for i in ids)
+LiveState = namedtuple("LiveState", "user_id latest presence_key my_last_seen")
 
 
-def touch_presence(user_id, scope, rows=None):
+def touch_presence(user_id, scope, last_seen=None):
     """Mark the user present: a write at most every few seconds per user and page (the live
-    check runs every second). `rows` (from presence_rows) spares the read. Call it last in a
+    check runs every second). `last_seen` (from live_state) spares the read. Call it last in a
     request: its commit expires the objects loaded before it."""
     now = utcnow()
     fresh_enough = now - timedelta(seconds=max(1, current_app.config["PRESENCE_SECONDS"] // 3))
-    mine = next((r for r in rows if r.user_id == user_id), None) if rows is not None else None
-    if mine is not None and mine.last_seen >= fresh_enough:
+    if last_seen is not None and last_seen >= fresh_enough:
         return
     row = db.session.execute(db.select(Presence.id, Presence.last_seen).where(
         Presence.user_id == user_id, Presence.scope == scope)).first()

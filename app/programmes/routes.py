@@ -12,7 +12,6 @@ from ..collab import services as collab
 from ..editing import Conflict
 from ..extensions import db, login_manager
 from ..htmx import is_fragment_request, render
-from ..security import session_user_id
 from ..orgs.models import Partnership
 from . import bp, services
 from .render_cache import rendered_rows
@@ -117,24 +116,21 @@ def _new_task_form(data, owners):
 
 @bp.get("/programmes/<int:programme_id>/live")
 def live(programme_id):
-    """The open page asks every second: anything new? Nothing new costs three light indexed
-    queries (the session's user, the newest change, who is here), no ORM objects and no
-    rendering: 204. The page
-    proved the user's right to read the programme when it was rendered (kept in the signed
+    """The open page asks every second: anything new? Nothing new costs one statement (the
+    session's user, the newest change, who is here), no ORM objects and no rendering: 204. The
+    page proved the user's right to read the programme when it was rendered (kept in the signed
     session); any answer that carries data checks the policy again, so a revoked right never
     leaks anything but "nothing changed"."""
-    user_id = session_user_id()
-    if user_id is None:
+    scope = f"programme:{programme_id}"
+    state = collab.live_state(scope, session.get("_user_id"))
+    if state is None:
         return login_manager.unauthorized()
     if programme_id not in session.get("live", []):
         policy.load(Programme, programme_id, "view")
-    scope = f"programme:{programme_id}"
     since = request.args.get("since", 0, type=db_int)
-    latest = collab.latest_event_id(scope)
-    rows = collab.presence_rows(scope)
-    key = collab.key_of(rows, user_id)
+    latest, key = state.latest, state.presence_key
     if latest <= since and key == request.args.get("who", ""):
-        collab.touch_presence(user_id, scope, rows)
+        collab.touch_presence(state.user_id, scope, state.my_last_seen)
         return "", 204
     policy.load(Programme, programme_id, "view")
     present = collab.present_users(scope, me=current_user)
@@ -172,7 +168,7 @@ def live(programme_id):
         parts.append(render_block(PAGE, "reports", **ctx))
     resp = current_app.make_response("".join(parts))
     resp.headers["Vary"] = "HX-Request"
-    collab.touch_presence(user_id, scope, rows)
+    collab.touch_presence(state.user_id, scope, state.my_last_seen)
     return resp
 
 
