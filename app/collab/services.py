@@ -95,8 +95,8 @@ def add_comment(actor, obj, body, scope, url, participants):
 # --- Presence and the change feed ---------------------------------------------------
 
 @functools.cache
-def _live_state_statement():
-    """Built once; see live_state()."""
+def _state_statement(page):
+    """Built once per kind; see live_state()."""
     from ..security import active_user_id
 
     scope = db.bindparam("scope")
@@ -105,24 +105,35 @@ def _live_state_statement():
     mine = db.select(Presence.last_seen).where(
         Presence.scope == scope, Presence.user_id == active_user_id()).scalar_subquery()
     latest = db.select(func.max(ActivityEvent.id)).where(ActivityEvent.scope == scope).scalar_subquery()
-    return db.select(active_user_id().label("user_id"), latest.label("latest"), present.label("present"),
-                     mine.label("my_last_seen"))
+    columns = [active_user_id().label("user_id"), latest.label("latest"), present.label("present"),
+               mine.label("my_last_seen")]
+    if page:
+        columns += [
+            db.select(func.max(ActivityEvent.id)).scalar_subquery().label("latest_anywhere"),
+            db.select(func.count()).select_from(Notification).where(
+                Notification.user_id == active_user_id(), Notification.read_at.is_(None)
+            ).scalar_subquery().label("unread"),
+        ]
+    return db.select(*columns)
 
 
-def live_state(scope, session_token):
+def live_state(scope, session_token, page=False):
     """What an open page's "anything new?" check needs, in one statement and one round trip:
     the session's user id (None when the session is not valid), the newest change in the scope,
-    the presence key of who is here, and when this user was last marked present."""
+    the presence key of who is here, and when this user was last marked present. With `page`,
+    also what a whole page shows beyond its scope: the newest change anywhere and the user's
+    unread notifications (see render_cache.cached_page)."""
     since = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
-    row = db.session.connection().execute(_live_state_statement(), {
+    row = db.session.connection().execute(_state_statement(page), {
         "scope": scope, "since": since, "session_token": session_token or ""}).one()
     if row.user_id is None:
         return None
     ids = {int(i) for i in (row.present or "").split(",") if i} | {row.user_id}
-    return LiveState(row.user_id, row.latest or 0, "-".join(str(i) for i in sorted(ids)), row.my_last_seen)
+    extra = (row.latest_anywhere or 0, row.unread) if page else (None, None)
+    return LiveState(row.user_id, row.latest or 0, "-".join(str(i) for i in sorted(ids)), row.my_last_seen, *extra)
 
 
-LiveState = namedtuple("LiveState", "user_id latest presence_key my_last_seen")
+LiveState = namedtuple("LiveState", "user_id latest presence_key my_last_seen latest_anywhere unread")
 
 
 def touch_presence(user_id, scope, last_seen=None):
@@ -155,17 +166,6 @@ def present_users(scope, me=None):
     if me is not None and all(u.id != me.id for u in users):
         users = sorted([*users, me], key=lambda u: u.full_name)
     return users
-
-
-def presence_key(users):
-    """A short fingerprint of who is here: the page compares it to know when to redraw the list."""
-    return "-".join(str(i) for i in sorted(u.id for u in users)) or "0"
-
-
-def latest_event_id(scope):
-    # Core execution: this runs on every poll of every open page.
-    return db.session.connection().execute(
-        db.select(func.max(ActivityEvent.id)).where(ActivityEvent.scope == scope)).scalar() or 0
 
 
 def events_since(scope, since, limit=200):

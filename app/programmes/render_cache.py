@@ -1,66 +1,121 @@
-"""Rendered rows of the programme page, reused while nothing in them changed.
+"""Rendered HTML of the programme page, reused while nothing in it changed.
 
-A task row depends on the task (its version), its owner, its number, today's date (overdue),
-the user's rights, CSRF token and language; an indicator row on the indicator, its values'
-versions and light. All of that is in the key, so a stale row is never served: a change makes
-a new key, and old entries simply age out of the bounded LRU. Each process has its own cache;
-nothing is shared, so several processes stay correct."""
+Two levels, both keyed so that a stale piece is never served: a change makes a new key, and
+old entries simply age out of a bounded LRU. Each process has its own caches; nothing is
+shared, so several processes (and hosts) stay correct.
+
+- Rows: a task row depends on the task (its version), its owner, its number, today's date
+  (overdue), the user's rights, CSRF token and language; an indicator row on the indicator,
+  its values' versions and light. A page rendered after a change re-renders only the rows
+  that changed.
+- Pages: the whole page of one session (see cached_page), while no change was recorded
+  anywhere and nothing else it shows moved (who is here, unread notifications, the date)."""
 import threading
+import time
 from collections import OrderedDict
 
-from flask import current_app, session
+from flask import current_app, make_response, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
-MAX_ENTRIES = 20000
+from ..htmx import is_fragment_request
+from ..timeutil import today
+
+ROW_CACHE_BYTES = 32 * 1024 * 1024
+PAGE_CACHE_BYTES = 32 * 1024 * 1024
+# Every write records an event, and the page key holds the newest event id; the time limit is
+# a second line of defence against a write that would not, so such a page lives a minute at most.
+PAGE_SECONDS = 60
 
 
-class RowCache:
-    def __init__(self, size=MAX_ENTRIES):
-        self.size = size
-        self.data = OrderedDict()
+class HtmlCache:
+    """A thread-safe LRU of rendered HTML, bounded by the size of what it holds."""
+
+    def __init__(self, max_bytes, seconds=None):
+        self.max_bytes = max_bytes
+        self.seconds = seconds
+        self.size = 0
+        self.data = OrderedDict()  # key -> (html, stored at)
         self.lock = threading.Lock()
 
     def get(self, key, render):
-        with self.lock:
-            html = self.data.get(key)
-            if html is not None:
-                self.data.move_to_end(key)
-                return html
-        html = Markup(render())
-        with self.lock:
-            self.data[key] = html
-            if len(self.data) > self.size:
-                self.data.popitem(last=False)
+        html = self.lookup(key)
+        if html is None:
+            html = render()
+            self.put(key, html)
         return html
 
+    def lookup(self, key):
+        with self.lock:
+            entry = self.data.get(key)
+            if entry is None or (self.seconds is not None and time.monotonic() - entry[1] >= self.seconds):
+                return None
+            self.data.move_to_end(key)
+            return entry[0]
 
-def _cache():
-    return current_app.extensions.setdefault("opora_row_cache", RowCache())
+    def put(self, key, html):
+        now = time.monotonic()
+        with self.lock:
+            old = self.data.pop(key, None)
+            if old is not None:
+                self.size -= len(old[0])
+            self.data[key] = (html, now)
+            self.size += len(html)
+            while self.size > self.max_bytes and self.data:
+                _key, (dropped, _at) = self.data.popitem(last=False)
+                self.size -= len(dropped)
+
+
+def _cache(name, max_bytes, seconds=None):
+    return current_app.extensions.setdefault(f"opora_{name}_cache", HtmlCache(max_bytes, seconds))
+
+
+def _session_key():
+    """What makes the same data render differently for another session: the session's CSRF
+    secret (not the signed token: that one carries a timestamp and changes every second, and
+    any signed token of the session stays valid), the language and the date."""
+    generate_csrf()
+    return session.get("csrf_token"), str(get_locale()), today()
 
 
 def rendered_rows(template, data, context):
     """{"tasks": {id: html}, "indicators": {id: html}} for the page's rows."""
-    cache = _cache()
-    # The session's CSRF secret, not the signed token (that one carries a timestamp and changes
-    # every second; any signed token of the session stays valid, so a cached one is fine).
-    generate_csrf()
-    common = (template, bool(context["can_edit"]), session.get("csrf_token"), str(get_locale()), data["today"],
-              context["programme"].id)
+    cache = _cache("row", ROW_CACHE_BYTES)
+    common = (template, bool(context["can_edit"]), context["programme"].id) + _session_key()
     tasks = {}
     for task in data["all_tasks"]:
         key = ("task", task.id, task.version, task.owner.version if task.owner else None,
                data["numbers"].get(task.id)) + common
-        tasks[task.id] = cache.get(key, lambda task=task: render_block(template, "task_row", task=task,
-                                                                      **data, **context))
+        tasks[task.id] = cache.get(key, lambda task=task: Markup(render_block(template, "task_row", task=task,
+                                                                             **data, **context)))
     indicators = {}
     periods = tuple(p.id for p in data["periods"])
     for indicator in data["indicators"]:
         values = data["values"].get(indicator.id, {})
         key = ("indicator", indicator.id, indicator.version, data["lights"][indicator.id], periods,
                tuple(sorted((v.id, v.version) for v in values.values()))) + common
-        indicators[indicator.id] = cache.get(key, lambda indicator=indicator: render_block(
-            template, "indicator_row", indicator=indicator, **data, **context))
+        indicators[indicator.id] = cache.get(key, lambda indicator=indicator: Markup(render_block(
+            template, "indicator_row", indicator=indicator, **data, **context)))
     return {"tasks": tasks, "indicators": indicators}
+
+
+def cached_page(key, render):
+    """The response of `render()` (a page or its htmx fragment), its body reused for this
+    session while `key` is unchanged. The key must name everything the page shows beyond the
+    request, the session, the language and the date (which are added here). A response that
+    carries flashed messages, or anything but 200, is never kept."""
+    if session.get("_flashes"):
+        return render()
+    key = (request.full_path, is_fragment_request()) + _session_key() + tuple(key)
+    cache = _cache("page", PAGE_CACHE_BYTES, PAGE_SECONDS)
+    body = cache.lookup(key)
+    if body is not None:
+        resp = make_response(body)
+        resp.headers["Vary"] = "HX-Request"
+        return resp
+    resp = render()
+    if resp.status_code == 200:
+        cache.put(key, resp.get_data())
+    return resp

@@ -14,7 +14,7 @@ from ..extensions import db, login_manager
 from ..htmx import is_fragment_request, render
 from ..orgs.models import Partnership
 from . import bp, services
-from .render_cache import rendered_rows
+from .render_cache import cached_page, rendered_rows
 from ..collab.forms import AttachmentForm, CommentForm
 from .forms import (PASSPORT_LABELS, BulkStatusForm, GoalForm, IndicatorForm,
                     ProgrammeCreateForm, ReportForm, ReviewForm, SectionForm, StatusForm, TaskForm, TaskStatusForm,
@@ -92,19 +92,28 @@ def new_programme():
 @bp.get("/programmes/<int:programme_id>")
 def programme(programme_id):
     programme = services.load_programme(programme_id)
+    state = collab.live_state(programme.scope, session.get("_user_id"), page=True)
+    if state is None:  # the account was deactivated a moment ago
+        return login_manager.unauthorized()
+    # The page shows the programme, the people and notes around it, who is here and the user's
+    # unread count: unchanged state and no recorded change anywhere, the same page.
+    resp = cached_page((programme.id, current_user.id, state.latest_anywhere, state.presence_key, state.unread),
+                       lambda: _programme_page(programme, state))
+    collab.touch_presence(current_user.id, programme.scope, state.my_last_seen)
+    # Remember that this session may follow this programme live (see live()).
+    session["live"] = ([programme.id] + [p for p in session.get("live", []) if p != programme.id])[:20]
+    return resp
+
+
+def _programme_page(programme, state):
     data = services.page_data(programme, _filters())
     present = collab.present_users(programme.scope, me=current_user)
     owners = _owner_choices(programme)
     context = _context(programme)
-    resp = render(PAGE, block="tasks", **context, **data, present=present,
-                  presence_key=collab.presence_key(present), since=collab.latest_event_id(programme.scope),
-                  activity=collab.recent_events(programme.scope), owners=owners, bulk_form=BulkStatusForm(),
-                  task_form=_new_task_form(data, owners), status_labels=services.STATUS_TEXT,
-                  rendered=rendered_rows(PAGE, data, context))
-    collab.touch_presence(current_user.id, programme.scope)
-    # Remember that this session may follow this programme live (see live()).
-    session["live"] = ([programme.id] + [p for p in session.get("live", []) if p != programme.id])[:20]
-    return resp
+    return render(PAGE, block="tasks", **context, **data, present=present, presence_key=state.presence_key,
+                  since=state.latest, activity=collab.recent_events(programme.scope), owners=owners,
+                  bulk_form=BulkStatusForm(), task_form=_new_task_form(data, owners),
+                  status_labels=services.STATUS_TEXT, rendered=rendered_rows(PAGE, data, context))
 
 
 def _new_task_form(data, owners):

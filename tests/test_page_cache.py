@@ -1,0 +1,112 @@
+"""The programme page is reused while nothing it shows changed, and never served stale or to
+another session."""
+import re
+
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.extensions import db
+from app.programmes.models import Task
+from test_live import count_queries
+
+TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def _page(auth, pid):
+    resp = auth.client.get(f"/programmes/{pid}")
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)
+
+
+def _task(app, pid):
+    with app.app_context():
+        task = db.session.scalar(sa.select(Task).where(Task.programme_id == pid, Task.status == "planned")
+                                 .order_by(Task.id))
+        return task.id, task.version, task.title
+
+
+def test_an_unchanged_page_is_reused_with_few_queries(app, login_as, demo):
+    admin = login_as("admin")
+    pid = demo["programme"]
+    first = _page(admin, pid)
+    with count_queries(app) as statements:
+        second = _page(admin, pid)
+    assert second == first
+    # The user, the programme and the rights to it, the page's state: no page data, no rendering.
+    assert len(statements) <= 6, statements
+    assert not any("FROM task" in s for s in statements), statements
+
+
+def test_a_change_by_another_user_shows_at_once(app, login_as, demo):
+    admin, school = login_as("admin"), login_as("school")
+    pid = demo["programme"]
+    task_id, version, _title = _task(app, pid)
+    before = _page(admin, pid)
+    assert school.htmx_post(f"/tasks/{task_id}/status", {"status": "done", "version": str(version)}).status_code == 200
+    after = _page(admin, pid)
+    assert after != before
+    assert f'<tr id="task-{task_id}" class="task status-planned' in before
+    assert f'<tr id="task-{task_id}" class="task status-done' in after
+
+
+def test_a_change_outside_the_programme_shows_too(app, login_as, demo):
+    """A task owner renamed by the administrator: no event in the programme's scope."""
+    admin, other_admin = login_as("admin"), login_as("admin")
+    pid = demo["programme"]
+    with app.app_context():
+        owner = db.session.scalar(sa.select(User).join(Task, Task.owner_id == User.id).where(Task.programme_id == pid))
+        form = {"email": owner.email, "full_name": "Переименованная Ольга Ивановна", "position": owner.position,
+                "role": owner.role, "organisation_id": str(owner.organisation_id or 0), "version": str(owner.version)}
+    assert "Переименованная" not in _page(admin, pid)
+    assert other_admin.post(f"/admin/users/{owner.id}", data=form).status_code == 302
+    assert "Переименованная Ольга Ивановна" in _page(admin, pid)
+
+
+def test_each_session_gets_its_own_page(app, login_as, demo):
+    pid = demo["programme"]
+    admin, curator, admin_again = login_as("admin"), login_as("curator"), login_as("admin")
+    pages = [_page(a, pid) for a in (admin, curator, admin_again)]
+    with app.app_context():
+        names = {u.email: u.full_name for u in db.session.scalars(sa.select(User))}
+    assert names["curator@opora.demo"] in pages[1] and names["curator@opora.demo"] not in pages[0].split("<main")[0]
+    tokens = [TOKEN.search(p).group(1) for p in pages]
+    assert len(set(tokens)) == 3
+    # A token from a reused page is still accepted by its own session.
+    again = _page(admin, pid)
+    assert TOKEN.search(again).group(1) == tokens[0]
+    assert admin.client.post("/notifications/read", headers={"X-CSRFToken": tokens[0]}).status_code == 302
+
+
+def _presence(page):
+    return page.split('id="presence"', 1)[1].split("</p>", 1)[0]
+
+
+def _unread_badge(page):
+    match = re.search(r'id="unread-count">(\d+)<', page)
+    return int(match.group(1)) if match else 0
+
+
+def test_presence_and_notifications_are_never_stale(app, login_as, demo):
+    pid = demo["programme"]
+    admin, tutor = login_as("admin"), login_as("tutor")
+    with app.app_context():
+        tutor_name = db.session.scalar(sa.select(User.full_name).where(User.email == "tutor@opora.demo"))
+    first = _page(admin, pid)
+    assert tutor_name not in _presence(first)
+    _page(tutor, pid)  # the tutor opens the page: now present
+    assert tutor_name in _presence(_page(admin, pid))
+    # Reading notifications changes the badge on the next view (no change is recorded for it).
+    unread = _unread_badge(_page(tutor, pid))
+    assert unread > 0
+    assert tutor.post("/notifications/read").status_code == 302
+    assert _unread_badge(_page(tutor, pid)) == 0
+
+
+def test_flashed_messages_are_shown_once(app, login_as, demo):
+    admin = login_as("admin")
+    pid = demo["programme"]
+    _page(admin, pid)
+    with admin.client.session_transaction() as sess:
+        sess["_flashes"] = [("success", "Проверочное сообщение")]
+    assert "Проверочное сообщение" in _page(admin, pid)
+    assert "Проверочное сообщение" not in _page(admin, pid)
