@@ -4,6 +4,8 @@ The user's form carries the version they started from. If the row moved on, the
 save is refused with a Conflict (the route answers 409 with theirs and mine); else
 the change and its history commit together.
 """
+from contextlib import contextmanager
+
 from .activity.services import diff, record, snapshot
 from .extensions import db
 from .versioning import Conflict, check_version, stale_as_conflict
@@ -21,13 +23,28 @@ def save_changes(actor, obj, data, submitted_version, *, scope=None, summary="",
     changes = diff(before, snapshot(obj, fields))
     if not changes:
         return {}
-    with stale_as_conflict(obj, mine=data):
-        db.session.flush()
+    # Everything is prepared before the first write, and written in one flush at commit: the
+    # database's write lock (all of SQLite, or the row in PostgreSQL) is held only that long.
+    with db.session.no_autoflush:
         record(actor, obj, "update", changes, summary=summary or str(obj), scope=scope)
         if before_commit is not None:
             before_commit(changes)
+    with stale_as_conflict(obj, mine=data), _keep_loaded_objects():
         db.session.commit()
     return changes
+
+
+@contextmanager
+def _keep_loaded_objects():
+    """Commit without expiring what this request has read: the saved object holds exactly what
+    was written (its new version included), and the response is rendered from it and the rows
+    read before, instead of reading them all again."""
+    session = db.session()
+    previous, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = previous
 
 
 def create(actor, obj, fields, *, scope=None, summary=""):

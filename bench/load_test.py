@@ -92,13 +92,14 @@ def prepare(url):
 
 
 @contextmanager
-def gunicorn(url, workers, threads):
+def gunicorn(url, workers):
     port = free_port()
     pidfile = tempfile.mktemp(prefix="opora-gunicorn-", suffix=".pid")
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="load-test-only-key")
-    proc = subprocess.Popen([os.path.join(ROOT, ".venv/bin/gunicorn"), "-w", str(workers), "-k", "gthread",
-                             "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--pid", pidfile, "--chdir", ROOT,
-                             "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT,
+    # The production settings (gunicorn.conf.py), on a free port, quieter.
+    args = ["--config", os.path.join(ROOT, "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}", "--pid", pidfile,
+            "--chdir", ROOT, "--log-level", "warning"] + (["-w", str(workers)] if workers else [])
+    proc = subprocess.Popen([os.path.join(ROOT, ".venv/bin/gunicorn"), *args, "wsgi:app"], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -148,13 +149,13 @@ def cookie_of(s):
     return f"session={cookie.value}"
 
 
-def run(label, url, seconds, workers, threads, tmp):
+def run(label, url, seconds, workers, tmp):
     import sqlalchemy as sa
 
     prepare(url)
     engine = sa.create_engine(url)
     results = {}
-    with gunicorn(url, workers, threads) as base:
+    with gunicorn(url, workers) as base:
         admin, admin_cookie = session(base, "admin@opora.demo")
         observer, _cookie = session(base, "observer@opora.demo")
         school, school_cookie = session(base, "school@opora.demo")
@@ -194,7 +195,8 @@ def run(label, url, seconds, workers, threads, tmp):
         result["history_missing"] = stored - (events_after - events_before)
         results["task status update"] = result
     engine.dispose()
-    print(f"\n{label}: gunicorn -w {workers} -k gthread --threads {threads}, wrk on loopback, {seconds} s per endpoint")
+    print(f"\n{label}: gunicorn (gunicorn.conf.py: sync workers, {workers or os.environ.get('OPORA_WORKERS', os.cpu_count() + 1)} of them), "
+          f"wrk on loopback, {seconds} s per endpoint")
     print(f"  {'endpoint':32} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'÷ healthz':>9}")
     for name, r in results.items():
         errors = r["status_errors"] + r["socket_errors"]
@@ -224,14 +226,13 @@ def run(label, url, seconds, workers, threads, tmp):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=0, help="default: as gunicorn.conf.py (cores + 1)")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="opora-load-")
     print(f"Opora load test, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores")
     if args.db in ("sqlite", "both"):
-        run("SQLite (WAL)", f"sqlite:///{tmp}/load.db", args.seconds, args.workers, args.threads, tmp)
+        run("SQLite (WAL)", f"sqlite:///{tmp}/load.db", args.seconds, args.workers, tmp)
     if args.db in ("postgres", "both"):
         from run_postgres import postgres_server
         import sqlalchemy as sa
@@ -241,7 +242,7 @@ def main():
             with engine.connect() as conn:
                 conn.execute(sa.text("CREATE DATABASE opora_load"))
             engine.dispose()
-            run("PostgreSQL 15", admin_url.rsplit("/", 1)[0] + "/opora_load", args.seconds, args.workers, args.threads, tmp)
+            run("PostgreSQL 15", admin_url.rsplit("/", 1)[0] + "/opora_load", args.seconds, args.workers, tmp)
     _ = nullcontext
 
 

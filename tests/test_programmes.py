@@ -393,3 +393,16 @@ def test_school_cannot_touch_another_schools_programme(app, login_as):
     assert observer.post(f"/programmes/{other}/tasks", data={"new-section_id": section, "new-title": "x"}).status_code == 403
     page = school.client.get("/programmes").get_data(as_text=True)
     assert "Павловская" in page and "Сахаптинская" not in page
+
+
+def test_a_row_is_numbered_as_on_the_page(app, demo):
+    """The one-query numbering of a saved row agrees with the page's, section by section."""
+    from app.programmes import services
+
+    with app.test_request_context():
+        programme = db.session.get(Programme, demo["programme"])
+        data = services.page_data(programme)
+        assert len(data["sections"]) >= 4
+        for section in data["sections"]:
+            expected = {t.id: data["numbers"][t.id] for t in data["all_tasks"] if t.section_id == section.id}
+            assert expected and services.task_numbers(programme.id, section.id) == expected

@@ -353,7 +353,7 @@ def add_task(programme_id):
 
 @bp.get("/tasks/<int:task_id>")
 def task(task_id):
-    task = policy.load(Task, task_id, "view")
+    task = services.load_task(task_id, "view")
     programme = services.load_programme(task.programme_id)
     return render("programmes/task.html", task=task, **_context(
         programme, comments=collab.comments_of(task), history=history_of(task),
@@ -365,13 +365,13 @@ def task(task_id):
 
 @bp.get("/tasks/<int:task_id>/row")
 def task_row(task_id):
-    task = policy.load(Task, task_id, "view")
+    task = services.load_task(task_id, "view")
     return _row(task, services.load_programme(task.programme_id))
 
 
 @bp.get("/tasks/<int:task_id>/edit")
 def task_form(task_id):
-    task = policy.load(Task, task_id, "edit")
+    task = services.load_task(task_id, "edit")
     programme = services.load_programme(task.programme_id)
     return _fragment("task_form", programme, f"task-{task.id}", task=task, form=_task_form(task, programme, False),
                      numbers=services.task_numbers(programme.id, task.section_id))
@@ -379,7 +379,7 @@ def task_form(task_id):
 
 @bp.post("/tasks/<int:task_id>")
 def save_task(task_id):
-    task = policy.load(Task, task_id, "edit")
+    task = services.load_task(task_id, "edit")
     programme = services.load_programme(task.programme_id)
     form = _task_form(task, programme)
     numbers = services.task_numbers(programme.id, task.section_id)
@@ -396,7 +396,7 @@ def save_task(task_id):
 
 @bp.post("/tasks/<int:task_id>/status")
 def task_status(task_id):
-    task = policy.load(Task, task_id, "edit")
+    task = services.load_task(task_id, "edit")
     programme = services.load_programme(task.programme_id)
     form = TaskStatusForm()
     if not form.validate_on_submit():
@@ -410,7 +410,7 @@ def task_status(task_id):
 
 @bp.post("/tasks/<int:task_id>/move/<direction>")
 def move_task(task_id, direction):
-    task = policy.load(Task, task_id, "edit")
+    task = services.load_task(task_id, "edit")
     if direction not in ("up", "down"):
         abort(404)
     programme = services.load_programme(task.programme_id)
@@ -447,7 +447,7 @@ def bulk_status(programme_id):
 
 @bp.post("/tasks/<int:task_id>/comments")
 def comment_task(task_id):
-    task = policy.load(Task, task_id, "view")
+    task = services.load_task(task_id, "view")
     programme = services.load_programme(task.programme_id)
     if not policy.can("edit", programme) and not policy.can("review", programme):
         abort(403)
@@ -465,7 +465,7 @@ def comment_task(task_id):
 
 @bp.post("/tasks/<int:task_id>/attachments")
 def upload(task_id):
-    task = policy.load(Task, task_id, "edit")
+    task = services.load_task(task_id, "edit")
     attachment, message, category = uploads.attach_from_form(AttachmentForm(), current_user, task,
                                                              f"programme:{task.programme_id}")
     flash(message, category)
