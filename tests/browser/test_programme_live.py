@@ -52,6 +52,10 @@ def test_live_update_and_conflict_between_two_browsers(app, browser, login, live
     # The tutor decides to keep their text: saving again applies it over the current version.
     tutor.locator(f"#task-{second} select[name=status]").select_option("in_progress")
     tutor.locator(f"#task-{second} button[type=submit]").click()
+    # Saved: the row is back (no form, no conflict) and shows the new title. The conflict view
+    # also holds the text ("mine"), so the row's end state is what proves the save.
+    expect(tutor.locator(f"#task-{second} .conflict")).to_have_count(0)
+    expect(tutor.locator(f"#task-{second} textarea")).to_have_count(0)
     expect(tutor.locator(f"#task-{second}")).to_contain_text("Провести методический десант")
     with app.app_context():
         task = db.session.get(Task, second)
