@@ -331,8 +331,8 @@ def _task_data(form):
     return data
 
 
-def _row(task, programme, status=200, **extra):
-    numbers = services.task_numbers(programme.id, task.section_id)
+def _row(task, programme, status=200, numbers=None, **extra):
+    numbers = numbers or services.task_numbers(programme.id, task.section_id)
     return _fragment("task_row", programme, f"task-{task.id}", status, task=task, numbers=numbers,
                      today=services.today(), **extra)
 
@@ -391,7 +391,7 @@ def save_task(task_id):
         form.version.data = exc.current.version
         return _fragment("task_form", programme, f"task-{task.id}", 409, task=exc.current, form=form,
                          numbers=numbers, conflict=exc, labels=TASK_FIELD_LABELS)
-    return _row(task, programme)
+    return _row(task, programme)  # numbered after the save: the task may have moved to another section
 
 
 @bp.post("/tasks/<int:task_id>/status")
@@ -399,13 +399,16 @@ def task_status(task_id):
     task = services.load_task(task_id, "edit")
     programme = services.load_programme(task.programme_id)
     form = TaskStatusForm()
+    # Read before the save: a status change does not renumber, and the request reads the
+    # database in one go before it writes.
+    numbers = services.task_numbers(programme.id, task.section_id)
     if not form.validate_on_submit():
-        return _row(task, programme, status=422)
+        return _row(task, programme, status=422, numbers=numbers)
     try:
         services.save_task(current_user, task, {"status": form.status.data}, form.version.data)
     except Conflict as exc:
-        return _row(exc.current, programme, status=409, conflict=exc, labels=TASK_FIELD_LABELS)
-    return _row(task, programme)
+        return _row(exc.current, programme, status=409, numbers=numbers, conflict=exc, labels=TASK_FIELD_LABELS)
+    return _row(task, programme, numbers=numbers)
 
 
 @bp.post("/tasks/<int:task_id>/move/<direction>")
