@@ -37,6 +37,8 @@ def init_app(app):
     def create_user_command(email, full_name, role, municipality_code, organisation_name, password):
         """Create a user (an operator's way to add the first administrator)."""
         from .accounts.models import User
+        from .accounts.services import USER_FIELDS
+        from .activity.services import record, snapshot
         from .orgs.models import Municipality, Organisation
 
         m = db.session.scalar(db.select(Municipality).where(Municipality.code == municipality_code))
@@ -58,6 +60,10 @@ def init_app(app):
                     organisation_id=org.id if org else None)
         user.set_password(password)
         db.session.add(user)
+        db.session.flush()
+        # In the history like every change (and so every cached page that lists people renews).
+        record(None, user, "create", {f: [None, v] for f, v in snapshot(user, USER_FIELDS).items()},
+               summary=f"{user.full_name} (flask create-user)")
         db.session.commit()
         click.echo(f"Создан пользователь {user.email} ({role}).")
 

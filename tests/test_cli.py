@@ -46,6 +46,11 @@ def test_create_user(app, runner):
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == "operator@example.ru"))
         assert user.role == "admin" and user.check_password("Operator12345")
+        from app.activity.services import history_of
+
+        created = history_of(user)
+        assert [e.action for e in created] == ["create"] and created[0].actor_id is None
+        assert created[0].changes["email"] == [None, "operator@example.ru"]
     again = runner.invoke(args=["create-user", "--email", "operator@example.ru", "--name", "X", "--role", "admin",
                                 "--municipality", "nazarovo", "--password", "Operator12345"])
     assert again.exit_code != 0 and "уже есть" in again.output

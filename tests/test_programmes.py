@@ -171,8 +171,11 @@ def test_bulk_status_skips_stale_rows(app, login_as, demo):
     resp = school.post(f"/programmes/{demo['programme']}/tasks/bulk",
                        data={"status": "done", "task": [f"{i}:{v}" for i, v in versions]})
     assert resp.status_code == 302
-    statuses = [_get(app, Task, i).status for i, _v in versions]
-    assert statuses == ["in_progress", "done", "done"]
+    after = [_get(app, Task, i) for i, _v in versions]
+    assert [t.status for t in after] == ["in_progress", "done", "done"]
+    # The refused (stale) row keeps no trace of the bulk change: no completion date slipped in
+    # with the next row's commit.
+    assert after[0].completed_at is None and all(t.completed_at is not None for t in after[1:])
 
 
 def test_reorder_within_section(app, login_as, demo):

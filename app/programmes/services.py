@@ -259,11 +259,15 @@ def add_task(actor, programme, data):
 
 
 def save_task(actor, task, data, version):
-    if "status" in data:
-        task.completed_at = utcnow() if data["status"] == "done" and task.status != "done" else task.completed_at
+    def before_commit(changes):
+        # Only once the version check passed: a refused save (one of a bulk change) leaves
+        # nothing behind in the session for the next commit to write.
+        if changes.get("status", [None, None])[1] == "done":
+            task.completed_at = utcnow()
+        _after_task_change(actor, task, changes)
+
     return save_changes(actor, task, data, version, scope=f"programme:{task.programme_id}",
-                        summary=f"Мероприятие: {task.title[:120]}",
-                        before_commit=lambda changes: _after_task_change(actor, task, changes))
+                        summary=f"Мероприятие: {task.title[:120]}", before_commit=before_commit)
 
 
 def _after_task_change(actor, task, changes):
