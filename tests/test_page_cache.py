@@ -112,3 +112,28 @@ def test_flashed_messages_are_shown_once(app, login_as, demo):
         sess["_flashes"] = [("success", "Проверочное сообщение")]
     assert "Проверочное сообщение" in _page(admin, pid)
     assert "Проверочное сообщение" not in _page(admin, pid)
+
+
+def test_rows_are_shared_between_sessions_but_carry_each_sessions_token(app, login_as, demo):
+    from app.programmes.render_cache import TOKEN_STAND_IN
+
+    pid = demo["programme"]
+    school, tutor = login_as("school"), login_as("tutor")  # both may edit: the same rows
+    first = _page(school, pid)
+    rows_cached = len(app.extensions["opora_row_cache"].data)
+    second = _page(tutor, pid)
+    assert len(app.extensions["opora_row_cache"].data) == rows_cached  # nothing rendered again
+    for page in (first, second):
+        token = TOKEN.search(page).group(1)
+        in_forms = set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+        assert in_forms == {token} and page.count(token) > 10
+        assert TOKEN_STAND_IN not in page
+    assert TOKEN.search(first).group(1) != TOKEN.search(second).group(1)
+    # The token in a row's form works for its own session.
+    task_id, version, _title = _task(app, pid)
+    row_token = re.search(rf'<tr id="task-{task_id}".*?name="csrf_token" value="([^"]+)"', second, re.S).group(1)
+    resp = tutor.client.post(f"/tasks/{task_id}/status", data={"status": "done", "version": version,
+                                                                "csrf_token": row_token})
+    assert resp.status_code in (200, 303)
+    with app.app_context():
+        assert db.session.get(Task, task_id).status == "done"

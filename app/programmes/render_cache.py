@@ -5,11 +5,13 @@ old entries simply age out of a bounded LRU. Each process has its own caches; no
 shared, so several processes (and hosts) stay correct.
 
 - Rows: a task row depends on the task (its version), its owner, its number, today's date
-  (overdue), the user's rights, CSRF token and language; an indicator row on the indicator,
-  its values' versions and light. A page rendered after a change re-renders only the rows
-  that changed.
+  (overdue), the user's rights and language; an indicator row on the indicator, its values'
+  versions and light. Rows are shared by all sessions (the CSRF token is put in per page), so a
+  page rendered after a change, or for a user who just signed in, renders only the rows that
+  changed.
 - Pages: the whole page of one session (see cached_page), while no change was recorded
   anywhere and nothing else it shows moved (who is here, unread notifications, the date)."""
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -80,24 +82,35 @@ def _session_key():
     return session.get("csrf_token"), str(get_locale()), today()
 
 
+# Rows are shared by every session (with the same rights and language): their forms carry this
+# stand-in instead of a CSRF token, and each page puts its own session's token in its place.
+# Random per process, so no text a user typed can contain it.
+TOKEN_STAND_IN = "csrf-" + secrets.token_hex(16)
+
+
 def rendered_rows(template, data, context):
     """{"tasks": {id: html}, "indicators": {id: html}} for the page's rows."""
     cache = _cache("row", ROW_CACHE_BYTES)
-    common = (template, bool(context["can_edit"]), context["programme"].id) + _session_key()
+    common = (template, bool(context["can_edit"]), context["programme"].id, str(get_locale()), today())
+    context = dict(context, csrf_token=lambda: TOKEN_STAND_IN)
+    token = generate_csrf()
+
+    def row(key, block, **obj):
+        html = cache.get(key, lambda: render_block(template, block, **obj, **data, **context))
+        return Markup(html.replace(TOKEN_STAND_IN, token))
+
     tasks = {}
     for task in data["all_tasks"]:
         key = ("task", task.id, task.version, task.owner.version if task.owner else None,
                data["numbers"].get(task.id)) + common
-        tasks[task.id] = cache.get(key, lambda task=task: Markup(render_block(template, "task_row", task=task,
-                                                                             **data, **context)))
+        tasks[task.id] = row(key, "task_row", task=task)
     indicators = {}
     periods = tuple(p.id for p in data["periods"])
     for indicator in data["indicators"]:
         values = data["values"].get(indicator.id, {})
         key = ("indicator", indicator.id, indicator.version, data["lights"][indicator.id], periods,
                tuple(sorted((v.id, v.version) for v in values.values()))) + common
-        indicators[indicator.id] = cache.get(key, lambda indicator=indicator: Markup(render_block(
-            template, "indicator_row", indicator=indicator, **data, **context)))
+        indicators[indicator.id] = row(key, "indicator_row", indicator=indicator)
     return {"tasks": tasks, "indicators": indicators}
 
 
