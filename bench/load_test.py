@@ -112,7 +112,7 @@ def gunicorn(url, workers):
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not start")
-        yield base
+        yield base, proc.pid
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -121,6 +121,22 @@ def gunicorn(url, workers):
             proc.kill()
         if os.path.exists(pidfile):
             os.remove(pidfile)
+
+
+def workers_rss(master_pid):
+    """Resident memory (MiB) of each gunicorn worker (the master's children), from /proc."""
+    sizes = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        except OSError:
+            continue  # gone meanwhile
+        if fields.get("PPid", "").strip() == str(master_pid) and "VmRSS" in fields:
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
 
 
 def wrk(url, seconds, connections, threads, script, headers=()):
@@ -155,7 +171,7 @@ def run(label, url, seconds, workers, tmp):
     prepare(url)
     engine = sa.create_engine(url)
     results = {}
-    with gunicorn(url, workers) as base:
+    with gunicorn(url, workers) as (base, master_pid):
         admin, admin_cookie = session(base, "admin@opora.demo")
         observer, _cookie = session(base, "observer@opora.demo")
         school, school_cookie = session(base, "school@opora.demo")
@@ -194,6 +210,7 @@ def run(label, url, seconds, workers, tmp):
         result["lost"] = max(0, result["accepted"] - stored)
         result["history_missing"] = stored - (events_after - events_before)
         results["task status update"] = result
+        rss = workers_rss(master_pid)
     engine.dispose()
     print(f"\n{label}: gunicorn (gunicorn.conf.py: sync workers, {workers or os.environ.get('OPORA_WORKERS', os.cpu_count() + 1)} of them), "
           f"wrk on loopback, {seconds} s per endpoint")
@@ -219,6 +236,8 @@ def run(label, url, seconds, workers, tmp):
         ("programme page p95 < 150 ms", results["programme page"]["p95"] < 150_000),
         ("task update p95 < 100 ms", u["p95"] < 100_000),
     ]
+    print(f"  memory after the run: {len(rss)} workers, resident {rss[0]:.0f}–{rss[-1]:.0f} MiB each "
+          f"({sum(rss):.0f} MiB in all; page and row caches at most 64 MiB per worker)")
     print("  targets: " + "; ".join(f"{name} {'MET' if ok else 'NOT MET'}" for name, ok in checks))
     return results
 
