@@ -137,3 +137,47 @@ def test_rows_are_shared_between_sessions_but_carry_each_sessions_token(app, log
     assert resp.status_code in (200, 303)
     with app.app_context():
         assert db.session.get(Task, task_id).status == "done"
+
+
+def test_a_change_while_the_page_is_read_is_never_hidden(app, login_as, demo, monkeypatch):
+    """A change committed after the user was loaded but before the page's state is read: the
+    page shows it (its data is read after the state), so neither a reload nor the live check
+    can stay on the old version."""
+    from app.activity.models import ActivityEvent
+    from app.collab import services as collab
+    from app.programmes.models import Programme
+
+    admin = login_as("admin")
+    pid = demo["programme"]
+    real = collab.live_state
+    injected = []
+
+    def change_then_read(scope, token, page=False):
+        if page and not injected:
+            with db.engine.begin() as conn:
+                conn.execute(sa.update(Programme).where(Programme.id == pid).values(
+                    name="Переименована в ту же секунду", version=Programme.version + 1))
+                municipality_id = conn.execute(sa.select(Programme.municipality_id).where(Programme.id == pid)).scalar()
+                conn.execute(sa.insert(ActivityEvent).values(
+                    municipality_id=municipality_id, object_type="programme", object_id=pid, scope=f"programme:{pid}",
+                    action="update", summary="name", changes={}, created_at=sa.func.current_timestamp()))
+            injected.append(True)
+        return real(scope, token, page)
+
+    monkeypatch.setattr(collab, "live_state", change_then_read)
+    assert "Переименована в ту же секунду" in _page(admin, pid)
+    assert "Переименована в ту же секунду" in _page(admin, pid)
+
+
+def test_addresses_with_unknown_parameters_are_not_kept(app, login_as, demo):
+    admin = login_as("admin")
+    pid = demo["programme"]
+    _page(admin, pid)
+    cache = app.extensions["opora_page_cache"]
+    kept = len(cache.data)
+    for i in range(5):
+        assert admin.client.get(f"/programmes/{pid}?junk={i}").status_code == 200
+    assert admin.client.get(f"/programmes/{pid}?status=nonsense").status_code == 200
+    assert len(cache.data) == kept
+    assert admin.client.get(f"/programmes/{pid}?status=done").status_code == 200
+    assert len(cache.data) == kept + 1

@@ -19,7 +19,10 @@ def _writers_in_commit_order(session, flush_context, instances):
     100 (the live feed asks for ids above the last it saw; cached pages key on the newest id).
     So every ORM write transaction takes one transaction-scoped lock at its first flush, before
     any row lock (so it cannot deadlock with them), and holds it to its commit: ids follow
-    commit order. SQLite already lets one writer at a time; there this costs nothing."""
+    commit order. SQLite already lets one writer at a time; there this costs nothing.
+    The rule that keeps it deadlock-free: DML run outside the ORM flush (`session.execute(
+    update(...))`) does not take the lock, so it may only touch rows that no event-writing
+    transaction waits for (presence, notifications, login attempts)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITERS_LOCK})

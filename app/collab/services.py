@@ -129,7 +129,7 @@ def live_state(scope, session_token, page=False):
     if row.user_id is None:
         return None
     ids = {int(i) for i in (row.present or "").split(",") if i} | {row.user_id}
-    extra = (row.latest_anywhere or 0, row.unread) if page else (None, None)
+    extra = (row.latest_anywhere or 0, row.unread or 0) if page else (None, None)
     return LiveState(row.user_id, row.latest or 0, "-".join(str(i) for i in sorted(ids)), row.my_last_seen, *extra)
 
 
@@ -158,14 +158,11 @@ def touch_presence(user_id, scope, last_seen=None):
         db.session.rollback()
 
 
-def present_users(scope, me=None):
-    """Users with the page open now; `me` is counted even before the first touch."""
-    since = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
-    users = db.session.scalars(db.select(User).join(Presence, Presence.user_id == User.id).where(
-        Presence.scope == scope, Presence.last_seen >= since).order_by(User.full_name)).all()
-    if me is not None and all(u.id != me.id for u in users):
-        users = sorted([*users, me], key=lambda u: u.full_name)
-    return users
+def present_users(state):
+    """The users of a LiveState's presence key (me included), by name: exactly who the key
+    says, so a page never shows other people than its key names."""
+    ids = [int(i) for i in state.presence_key.split("-")]
+    return db.session.scalars(db.select(User).where(User.id.in_(ids)).order_by(User.full_name)).all()
 
 
 def events_since(scope, since, limit=200):

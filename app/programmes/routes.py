@@ -91,29 +91,45 @@ def new_programme():
 
 @bp.get("/programmes/<int:programme_id>")
 def programme(programme_id):
-    programme = services.load_programme(programme_id)
-    state = collab.live_state(programme.scope, session.get("_user_id"), page=True)
+    # The state first, the data after: what the page shows is never older than its key and
+    # its live check's starting point (a change in between is shown, and sent again: harmless).
+    state = collab.live_state(f"programme:{programme_id}", session.get("_user_id"), page=True)
     if state is None:  # the account was deactivated a moment ago
         return login_manager.unauthorized()
+    programme = services.load_programme(programme_id)
     # The page shows the programme, the people and notes around it, who is here and the user's
-    # unread count: unchanged state and no recorded change anywhere, the same page.
-    resp = cached_page((programme.id, current_user.id, state.latest_anywhere, state.presence_key, state.unread),
-                       lambda: _programme_page(programme, state))
+    # unread count: with no recorded change anywhere and the same state, the same page. The
+    # signed-in user was read before the state: their own row's version covers that gap.
+    user = current_user
+    key = (programme.id, user.id, user.version, user.organisation.version if user.organisation else None,
+           state.latest_anywhere, state.presence_key, state.unread)
+    render_page = (lambda: _programme_page(programme, state)) if _cacheable_filters() else None
+    resp = cached_page(key, render_page) if render_page else _programme_page(programme, state)
     collab.touch_presence(current_user.id, programme.scope, state.my_last_seen)
     # Remember that this session may follow this programme live (see live()).
     session["live"] = ([programme.id] + [p for p in session.get("live", []) if p != programme.id])[:20]
     return resp
 
 
+def _cacheable_filters():
+    """Only the page's own filters, with values it offers, are worth keeping: anything else in
+    the address must not push other pages out of the cache."""
+    args = request.args
+    return (set(args) <= {"section", "status", "owner"}
+            and all(len(v) <= 12 for v in args.values())
+            and args.get("status", "") in {"", "overdue", *services.TASK_STATUS_TEXT}
+            and all(args.get(k, "0").isdigit() or args.get(k) == "none" for k in ("section", "owner")))
+
+
 def _programme_page(programme, state):
     data = services.page_data(programme, _filters())
-    present = collab.present_users(programme.scope, me=current_user)
     owners = _owner_choices(programme)
     context = _context(programme)
-    return render(PAGE, block="tasks", **context, **data, present=present, presence_key=state.presence_key,
-                  since=state.latest, activity=collab.recent_events(programme.scope), owners=owners,
-                  bulk_form=BulkStatusForm(), task_form=_new_task_form(data, owners),
-                  status_labels=services.STATUS_TEXT, rendered=rendered_rows(PAGE, data, context))
+    return render(PAGE, block="tasks", **context, **data, present=collab.present_users(state),
+                  presence_key=state.presence_key, unread_count=state.unread, since=state.latest,
+                  activity=collab.recent_events(programme.scope), owners=owners, bulk_form=BulkStatusForm(),
+                  task_form=_new_task_form(data, owners), status_labels=services.STATUS_TEXT,
+                  rendered=rendered_rows(PAGE, data, context))
 
 
 def _new_task_form(data, owners):
@@ -142,7 +158,7 @@ def live(programme_id):
         collab.touch_presence(state.user_id, scope, state.my_last_seen)
         return "", 204
     policy.load(Programme, programme_id, "view")
-    present = collab.present_users(scope, me=current_user)
+    present = collab.present_users(state)
     events = collab.events_since(scope, since) if latest > since else []
     programme = services.load_programme(programme_id)
     data = services.page_data(programme, _filters())
@@ -407,7 +423,8 @@ def task_status(task_id):
     try:
         services.save_task(current_user, task, {"status": form.status.data}, form.version.data)
     except Conflict as exc:
-        return _row(exc.current, programme, status=409, numbers=numbers, conflict=exc, labels=TASK_FIELD_LABELS)
+        # The fresh row may have moved meanwhile: numbered anew.
+        return _row(exc.current, programme, status=409, conflict=exc, labels=TASK_FIELD_LABELS)
     return _row(task, programme, numbers=numbers)
 
 

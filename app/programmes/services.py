@@ -110,7 +110,7 @@ def page_data(programme, filters=None):
     sections = db.session.scalars(select(Section).where(Section.programme_id == programme.id)
                                   .order_by(Section.position, Section.id)).all()
     all_tasks = db.session.scalars(select(Task).where(Task.programme_id == programme.id)
-                                   .options(joinedload(Task.owner)).order_by(Task.section_id, Task.position)).all()
+                                   .options(joinedload(Task.owner)).order_by(Task.section_id, Task.position, Task.id)).all()
     indicators = db.session.scalars(select(Indicator).where(Indicator.programme_id == programme.id)
                                     .order_by(Indicator.position)).all()
     periods = db.session.scalars(select(ReportingPeriod).where(ReportingPeriod.programme_id == programme.id)
@@ -183,7 +183,7 @@ def task_numbers(programme_id, section_id):
         or_(Section.position < this.c.position, and_(Section.position == this.c.position, Section.id <= this.c.id)),
     ).scalar_subquery()
     rows = db.session.execute(select(Task.id, index).where(Task.programme_id == programme_id,
-                                                         Task.section_id == section_id).order_by(Task.position)).all()
+                                                         Task.section_id == section_id).order_by(Task.position, Task.id)).all()
     return {task_id: f"{s_index}.{n}" for n, (task_id, s_index) in enumerate(rows, start=1)}
 
 
@@ -298,7 +298,7 @@ TASK_STATUS_TEXT = {"planned": "запланировано", "in_progress": "в�
 def move_task(actor, task, direction):
     """Swap with the neighbour above or below in the same section."""
     siblings = db.session.scalars(select(Task).where(Task.programme_id == task.programme_id,
-                                                     Task.section_id == task.section_id).order_by(Task.position)).all()
+                                                     Task.section_id == task.section_id).order_by(Task.position, Task.id)).all()
     index = siblings.index(task)
     other_index = index - 1 if direction == "up" else index + 1
     if not 0 <= other_index < len(siblings):
