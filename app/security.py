@@ -22,13 +22,7 @@ def init_app(app):
 
     @login_manager.user_loader
     def load_user(session_token):
-        from sqlalchemy.orm import joinedload
-
-        from .accounts.models import User
-
-        # The layout shows the municipality and organisation on every page: load them with the user.
-        return db.session.scalar(db.select(User).where(User.session_token == session_token).options(
-            joinedload(User.municipality), joinedload(User.organisation)))
+        return db.session.scalar(_user_by_session_token(), {"session_token": session_token})
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -74,6 +68,18 @@ def init_app(app):
 PUBLIC_ENDPOINTS = {"static", "accounts.login", "core.healthz", "core.set_language"}
 # Views polled every second by every open page: they authenticate with active_user_id().
 SELF_AUTHENTICATING = {"programmes.live"}
+
+
+@functools.cache
+def _user_by_session_token():
+    """Built once (it runs on every request). The layout shows the municipality and
+    organisation on every page: they are loaded with the user."""
+    from sqlalchemy.orm import joinedload
+
+    from .accounts.models import User
+
+    return db.select(User).where(User.session_token == db.bindparam("session_token")).options(
+        joinedload(User.municipality), joinedload(User.organisation))
 
 
 @functools.cache

@@ -4,6 +4,7 @@ Every change goes through editing.save_changes/create (version check + history i
 programme's scope, which is also the live change feed).
 """
 import calendar
+import functools
 from datetime import date
 
 from flask import url_for
@@ -177,14 +178,22 @@ def overview(programme, sections, tasks, indicators, lights, periods, reports, n
 def task_numbers(programme_id, section_id):
     """{task id: "2.3"} for the tasks of one section, in one query (numbered as on the page:
     sections by position, then id)."""
+    rows = db.session.execute(_task_numbers_statement(), {"programme_id": programme_id,
+                                                           "section_id": section_id}).all()
+    return {task_id: f"{s_index}.{n}" for n, (task_id, s_index) in enumerate(rows, start=1)}
+
+
+@functools.cache
+def _task_numbers_statement():
+    """Built once: every task save answers with its row, numbered."""
+    programme_id, section_id = db.bindparam("programme_id"), db.bindparam("section_id")
     this = select(Section.position, Section.id).where(Section.id == section_id).subquery()
     index = select(func.count(Section.id)).where(
         Section.programme_id == programme_id,
         or_(Section.position < this.c.position, and_(Section.position == this.c.position, Section.id <= this.c.id)),
     ).scalar_subquery()
-    rows = db.session.execute(select(Task.id, index).where(Task.programme_id == programme_id,
-                                                         Task.section_id == section_id).order_by(Task.position, Task.id)).all()
-    return {task_id: f"{s_index}.{n}" for n, (task_id, s_index) in enumerate(rows, start=1)}
+    return select(Task.id, index).where(Task.programme_id == programme_id, Task.section_id == section_id
+                                        ).order_by(Task.position, Task.id)
 
 
 # --- Programme passport and status ------------------------------------------------------
