@@ -6,6 +6,8 @@ the change and its history commit together.
 """
 from contextlib import contextmanager
 
+from sqlalchemy.exc import IntegrityError
+
 from .activity.services import diff, record, snapshot
 from .extensions import db
 from .versioning import Conflict, check_version, stale_as_conflict
@@ -56,4 +58,24 @@ def create(actor, obj, fields, *, scope=None, summary=""):
     return obj
 
 
-__all__ = ["Conflict", "create", "save_changes"]
+def save_or_create(actor, obj, new, data, version, *, conflict_with, scope=None, summary=""):
+    """A cell that exists only once someone fills it in (a score, a risk assessment): save
+    `data` onto `obj`, or, when there is none yet, create `new()` with it. The first save names
+    version 0; a form older than the stored cell, or another user creating the same cell a
+    moment earlier (the unique key refuses the second row), is a Conflict about `conflict_with`."""
+    if obj is not None:
+        save_changes(actor, obj, data, version, scope=scope, summary=summary)
+        return obj
+    if str(version or "0") != "0":
+        raise Conflict(conflict_with, data)
+    obj = new()
+    for name, value in data.items():
+        setattr(obj, name, value)
+    try:
+        return create(actor, obj, tuple(data), scope=scope, summary=summary)
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(conflict_with, data) from None
+
+
+__all__ = ["Conflict", "create", "save_changes", "save_or_create"]

@@ -195,3 +195,35 @@ def test_watchlist_gives_reasons(app, login_as):
     assert "нет выезда 6 нед." in page
     curator_page = login_as("curator").client.get("/watchlist").get_data(as_text=True)
     assert "Сережская ООШ" not in curator_page
+
+
+def test_a_cell_created_by_someone_else_a_moment_earlier_is_a_conflict(app, demo):
+    """Two users fill in the same empty risk cell at once: both read "none yet"; the second
+    insert meets the unique key and gets a Conflict (the page shows the current value), not a 500."""
+    from app.accounts.models import User
+    from app.editing import save_or_create
+    from app.versioning import Conflict
+
+    with app.test_request_context():
+        factor = risk_factors(1, 2026)[0]
+        assessed = sa.select(SchoolRisk.school_id).where(SchoolRisk.factor_id == factor.id)
+        school = db.session.scalar(sa.select(Organisation).where(
+            Organisation.municipality_id == factor.municipality_id, Organisation.kind == "school",
+            Organisation.id.not_in(assessed)).order_by(Organisation.id))
+        actor = db.session.scalar(sa.select(User).where(User.email == "school@opora.demo"))
+
+        def new():
+            return SchoolRisk(municipality_id=school.municipality_id, school_id=school.id, factor_id=factor.id)
+
+        data = {"level": "high", "is_actual": True, "measures": ""}
+        first = save_or_create(actor, None, new, data, "0", conflict_with=factor, scope="risks:test")
+        assert first.id is not None
+        try:
+            save_or_create(actor, None, new, dict(data, level="low"), "0", conflict_with=factor, scope="risks:test")
+        except Conflict as exc:
+            assert exc.current is factor
+        else:
+            raise AssertionError("the second creation of the same cell was accepted")
+        rows = db.session.scalars(sa.select(SchoolRisk).where(SchoolRisk.school_id == school.id,
+                                                               SchoolRisk.factor_id == factor.id)).all()
+        assert [r.level for r in rows] == ["high"]

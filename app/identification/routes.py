@@ -196,9 +196,11 @@ def context():
                   threshold=municipality.context_index_threshold, status=422 if request.method == "POST" else 200)
 
 
-def _risk_school(org_id):
+def _risk_school(org_id, manage=False):
+    """The school whose risk profile is asked for, if the user may see it (or change it)."""
     school = policy.load(Organisation, org_id, "view")
-    if not school.is_school or not policy.can_view_risks_of(school):
+    allowed = policy.can_manage_risks_of(school) if manage else policy.can_view_risks_of(school)
+    if not school.is_school or not allowed:
         abort(403)
     return school
 
@@ -220,9 +222,7 @@ def school_risks(org_id):
 
 @bp.post("/schools/<int:org_id>/risks/<int:factor_id>")
 def save_risk(org_id, factor_id):
-    school = _risk_school(org_id)
-    if not policy.can_manage_risks_of(school):
-        abort(403)
+    school = _risk_school(org_id, manage=True)
     factor = policy.load(RiskFactor, factor_id, "view")
     form = RiskForm(prefix=f"r{factor.id}")
     if not form.validate_on_submit():
@@ -241,9 +241,7 @@ def save_risk(org_id, factor_id):
 
 @bp.post("/schools/<int:org_id>/risks/<int:factor_id>/section")
 def risk_to_section(org_id, factor_id):
-    school = _risk_school(org_id)
-    if not policy.can_manage_risks_of(school):
-        abort(403)
+    school = _risk_school(org_id, manage=True)
     factor = policy.load(RiskFactor, factor_id, "view")
     risk = next((r for f, r in services.school_risks(school, factor.year) if f.id == factor.id), None)
     programme = services.current_programme_of(school.id)

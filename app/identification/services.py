@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from .. import imports, policy
 from ..activity.services import record
 from ..demo import content
-from ..editing import create, save_changes  # noqa: F401  (routes use both)
+from ..editing import create, save_changes, save_or_create  # noqa: F401  (routes use the first two)
 from ..extensions import db
 from ..orgs.models import ContextFactor, ContextValue, Partnership
 from ..orgs.services import schools
@@ -103,20 +103,11 @@ def validate_points(criterion, points):
 def save_score(actor, criterion, school, points, version):
     score = db.session.scalar(select(CardScore).where(CardScore.criterion_id == criterion.id,
                                                       CardScore.school_id == school.id))
-    scope = f"card:{criterion.municipality_id}:{criterion.year}"
-    if score is None:
-        if str(version or "0") != "0":
-            raise Conflict(criterion, {"points": points})
-        score = CardScore(municipality_id=criterion.municipality_id, criterion_id=criterion.id, school_id=school.id,
-                          points=points)
-        try:
-            return create(actor, score, ("points",), scope=scope, summary=f"{school.short_name}: {criterion.code}")
-        except Exception:  # the same cell created by someone else a moment ago
-            db.session.rollback()
-            raise Conflict(criterion, {"points": points}) from None
-    save_changes(actor, score, {"points": points}, version, scope=scope,
-                 summary=f"{school.short_name}: {criterion.code}")
-    return score
+    return save_or_create(
+        actor, score, lambda: CardScore(municipality_id=criterion.municipality_id, criterion_id=criterion.id,
+                                        school_id=school.id),
+        {"points": points}, version, conflict_with=criterion,
+        scope=f"card:{criterion.municipality_id}:{criterion.year}", summary=f"{school.short_name}: {criterion.code}")
 
 
 def import_headers(crits):
@@ -275,14 +266,10 @@ def school_risks(school, year):
 def save_risk(actor, school, factor, data, version):
     risk = db.session.scalar(select(SchoolRisk).where(SchoolRisk.school_id == school.id,
                                                       SchoolRisk.factor_id == factor.id))
-    scope = f"risks:{school.id}"
-    if risk is None:
-        if str(version or "0") != "0":
-            raise Conflict(factor, data)
-        risk = SchoolRisk(municipality_id=school.municipality_id, school_id=school.id, factor_id=factor.id, **data)
-        return create(actor, risk, tuple(data), scope=scope, summary=f"{school.short_name}: {factor.name}")
-    save_changes(actor, risk, data, version, scope=scope, summary=f"{school.short_name}: {factor.name}")
-    return risk
+    return save_or_create(
+        actor, risk, lambda: SchoolRisk(municipality_id=school.municipality_id, school_id=school.id,
+                                        factor_id=factor.id),
+        data, version, conflict_with=factor, scope=f"risks:{school.id}", summary=f"{school.short_name}: {factor.name}")
 
 
 def risk_to_section(actor, risk, programme):

@@ -103,8 +103,10 @@ def programme(programme_id):
     user = current_user
     key = (programme.id, user.id, user.version, user.organisation.version if user.organisation else None,
            state.latest_anywhere, state.presence_key, state.unread)
-    render_page = (lambda: _programme_page(programme, state)) if _cacheable_filters() else None
-    resp = cached_page(key, render_page) if render_page else _programme_page(programme, state)
+    def render_page():
+        return _programme_page(programme, state)
+
+    resp = cached_page(key, render_page) if _cacheable_filters() else render_page()
     collab.touch_presence(current_user.id, programme.scope, state.my_last_seen)
     # Remember that this session may follow this programme live (see live()).
     session["live"] = ([programme.id] + [p for p in session.get("live", []) if p != programme.id])[:20]
