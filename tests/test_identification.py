@@ -183,6 +183,9 @@ def test_risk_profile_and_antirisk_section(app, login_as, demo):
         section = db.session.get(Section, risk.section_id)
         assert risk.level == "high" and risk.is_actual
         assert section.programme_id == demo["programme"] and "Низкий уровень оснащения школы" in section.title
+        from app.activity.services import history_of
+
+        assert history_of(risk)[0].changes == {"section_id": [None, section.id]}
     page = school.client.get(f"/programmes/{demo['programme']}").get_data(as_text=True)
     assert "Антирисковое направление: Низкий уровень оснащения школы" in page
     assert login_as("observer").post(f"/schools/{demo['school']}/risks/{factor.id}/section").status_code == 403

@@ -276,6 +276,8 @@ def risk_to_section(actor, risk, programme):
     """An actual risk becomes an antirisk direction of the programme (a section of its own)."""
     section = programmes.add_section(actor, programme, f"Антирисковое направление: {risk.factor.name}")
     risk.section_id = section.id
+    record(actor, risk, "update", {"section_id": [None, section.id]}, scope=f"risks:{risk.school_id}",
+           summary=f"{risk.factor.name}: антирисковое направление в программе")
     db.session.commit()
     return section
 
