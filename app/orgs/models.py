@@ -20,6 +20,9 @@ class Municipality(db.Model):
     visit_coverage_weeks: Mapped[int] = mapped_column(default=6, server_default="6")
     # Schools whose index of unfavourable context reaches this are suggested as ШНСУ.
     context_index_threshold: Mapped[float] = mapped_column(default=20.0, server_default="20")
+    # IANA zone: every date and time is shown in it, and "today" is its today.
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Krasnoyarsk",
+                                          server_default="Asia/Krasnoyarsk")
 
     @property
     def municipality_id(self):

@@ -1,0 +1,23 @@
+"""integrity: planned visits, ШНОР exit decisions
+
+Revision ID: c12a00000003
+Revises: c12a00000002
+Create Date: 2026-12-01 22:10:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'c12a00000003'
+down_revision = 'c12a00000002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
