@@ -74,8 +74,11 @@ def create_app(test_config=None):
         app.register_blueprint(blueprint)
     register_hooks()
 
-    from . import cli, errors, logs, security, ui
+    from . import cli, errors, logs, security, transaction, ui
 
+    # Registered first, so it runs last among after_request hooks: the commit follows
+    # everything that shapes the answer.
+    transaction.init_app(app)
     logs.init_app(app)
     errors.init_app(app)
     security.init_app(app)

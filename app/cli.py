@@ -1,4 +1,4 @@
-"""Operator commands: `flask create-user`, `flask seed-demo`, `flask demo-logins`."""
+"""Operator commands: `flask create-municipality`, `flask create-user`, `flask seed-demo`, `flask demo-logins`."""
 import click
 from sqlalchemy import func
 
@@ -26,6 +26,24 @@ def init_app(app):
         for email, role, who in DEMO_LOGINS:
             click.echo(f"  {email:<22} {role:<9} {who}")
         click.echo("")
+
+    @app.cli.command("create-municipality")
+    @click.option("--code", required=True, help="Код (латиница), например nazarovo")
+    @click.option("--name", required=True, help="Название муниципалитета")
+    @click.option("--region", default="", help="Субъект РФ")
+    @click.option("--timezone", default="Asia/Krasnoyarsk", show_default=True, help="Часовой пояс (IANA)")
+    @click.option("--department", default="", help="Полное название органа управления образованием")
+    def create_municipality_command(code, name, region, timezone, department):
+        """Create a municipality with its department and the regulations' reference lists."""
+        from .provisioning import ProvisioningError, create_municipality
+
+        try:
+            m = create_municipality(code, name, region=region, timezone=timezone, department_name=department)
+        except ProvisioningError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        click.echo(f"Создан муниципалитет «{m.name}» (код {m.code}, часовой пояс {m.timezone}). "
+                   f"Первого администратора добавьте командой flask create-user --role admin.")
 
     @app.cli.command("create-user")
     @click.option("--email", required=True)

@@ -2,10 +2,9 @@
 
 The user's form carries the version they started from. If the row moved on, the
 save is refused with a Conflict (the route answers 409 with theirs and mine); else
-the change and its history commit together.
+the change and its history are flushed together, and commit with the rest of the user's
+action when the request ends (app/transaction.py).
 """
-from contextlib import contextmanager
-
 from sqlalchemy.exc import IntegrityError
 
 from .activity.services import diff, record, snapshot
@@ -16,7 +15,8 @@ from .versioning import Conflict, check_version, stale_as_conflict
 def save_changes(actor, obj, data, submitted_version, *, scope=None, summary="", before_commit=None):
     """Apply `data` ({field: value}) to `obj`; returns the recorded changes (may be empty).
     `before_commit(changes)` runs inside the same transaction (notifications, other areas'
-    reactions), so the change and everything it causes commit together."""
+    reactions), so the change and everything it causes commit together. A stale version is
+    found at the flush and raised as a Conflict."""
     fields = tuple(data)
     check_version(obj, submitted_version, mine=data)
     before = snapshot(obj, fields)
@@ -25,28 +25,15 @@ def save_changes(actor, obj, data, submitted_version, *, scope=None, summary="",
     changes = diff(before, snapshot(obj, fields))
     if not changes:
         return {}
-    # Everything is prepared before the first write, and written in one flush at commit: the
-    # database's write lock (all of SQLite, or the row in PostgreSQL) is held only that long.
+    # Everything is prepared before the first write, and written in one flush: the version
+    # check (UPDATE … WHERE version = ?) answers here, inside the request.
     with db.session.no_autoflush:
         record(actor, obj, "update", changes, summary=summary or str(obj), scope=scope)
         if before_commit is not None:
             before_commit(changes)
-    with stale_as_conflict(obj, mine=data), _keep_loaded_objects():
-        db.session.commit()
+    with stale_as_conflict(obj, mine=data):
+        db.session.flush()
     return changes
-
-
-@contextmanager
-def _keep_loaded_objects():
-    """Commit without expiring what this request has read: the saved object holds exactly what
-    was written (its new version included), and the response is rendered from it and the rows
-    read before, instead of reading them all again."""
-    session = db.session()
-    previous, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        yield
-    finally:
-        session.expire_on_commit = previous
 
 
 def create(actor, obj, fields, *, scope=None, summary=""):
@@ -54,7 +41,7 @@ def create(actor, obj, fields, *, scope=None, summary=""):
     db.session.flush()
     record(actor, obj, "create", {f: [None, v] for f, v in snapshot(obj, fields).items()},
            summary=summary or str(obj), scope=scope)
-    db.session.commit()
+    db.session.flush()
     return obj
 
 

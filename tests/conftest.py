@@ -70,6 +70,42 @@ def database_url(template_db, tmp_path):
 
 
 @pytest.fixture
+def empty_database_url(tmp_path):
+    """A database with the migrations only: no demo data, as on a new installation."""
+    from flask_migrate import upgrade
+
+    if PG_ADMIN_URL:
+        name = f"opora_e{os.getpid()}_{next(_counter)}"
+        _pg_admin(f"CREATE DATABASE {name}")
+        url = _pg_url(name)
+    else:
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+    migrated = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with migrated.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield url
+    if PG_ADMIN_URL:
+        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def empty_app(empty_database_url, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": empty_database_url,
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "EXPORT_FOLDER": str(tmp_path / "exports"),
+        "SERVER_NAME": None,
+    })
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def app(database_url, tmp_path):
     app = create_app({
         "TESTING": True,

@@ -382,7 +382,12 @@ def recommendation_to_task(rec_id):
         flash(form_errors(form), "error")
         return redirect(url_for("visits.recommendation", rec_id=rec.id)), 303
     section = policy.load(Section, form.section_id.data, "edit")
-    task = services.to_task(current_user, rec, section)
+    try:
+        task = services.to_task(current_user, rec, section)
+    except Conflict:
+        db.session.rollback()  # the task added a moment ago goes too: the action is whole or nothing
+        flash(_("Рекомендацию только что изменил другой участник. Проверьте её и повторите."), "warning")
+        return redirect(url_for("visits.recommendation", rec_id=rec.id)), 303
     flash(_("Рекомендация стала мероприятием программы."), "success")
     return redirect(url_for("programmes.task", task_id=task.id))
 
