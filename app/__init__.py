@@ -74,7 +74,7 @@ def create_app(test_config=None):
         app.register_blueprint(blueprint)
     register_hooks()
 
-    from . import cli, errors, logs, security, transaction, ui
+    from . import activity, cli, errors, logs, security, transaction, ui
 
     # Registered first, so it runs last among after_request hooks: the commit follows
     # everything that shapes the answer.
@@ -84,5 +84,6 @@ def create_app(test_config=None):
     security.init_app(app)
     cli.init_app(app)
     ui.init_app(app)
+    activity.init_app(app)
 
     return app

@@ -3,6 +3,7 @@ import click
 from sqlalchemy import func
 
 from .extensions import db
+from .activity.labels import N_
 
 
 def init_app(app):
@@ -81,7 +82,7 @@ def init_app(app):
         db.session.flush()
         # In the history like every change (and so every cached page that lists people renews).
         record(None, user, "create", {f: [None, v] for f, v in snapshot(user, USER_FIELDS).items()},
-               summary=f"{user.full_name} (flask create-user)")
+               message=N_("%(name)s (flask create-user)"), params={"name": user.full_name})
         db.session.commit()
         click.echo(f"Создан пользователь {user.email} ({role}).")
 

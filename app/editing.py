@@ -12,7 +12,7 @@ from .extensions import db
 from .versioning import Conflict, check_version, stale_as_conflict
 
 
-def save_changes(actor, obj, data, submitted_version, *, scope=None, summary="", before_commit=None):
+def save_changes(actor, obj, data, submitted_version, *, scope=None, message=None, params=None, before_commit=None):
     """Apply `data` ({field: value}) to `obj`; returns the recorded changes (may be empty).
     `before_commit(changes)` runs inside the same transaction (notifications, other areas'
     reactions), so the change and everything it causes commit together. A stale version is
@@ -28,7 +28,7 @@ def save_changes(actor, obj, data, submitted_version, *, scope=None, summary="",
     # Everything is prepared before the first write, and written in one flush: the version
     # check (UPDATE … WHERE version = ?) answers here, inside the request.
     with db.session.no_autoflush:
-        record(actor, obj, "update", changes, summary=summary or str(obj), scope=scope)
+        record(actor, obj, "update", changes, message=message, params=params, scope=scope)
         if before_commit is not None:
             before_commit(changes)
     with stale_as_conflict(obj, mine=data):
@@ -36,22 +36,22 @@ def save_changes(actor, obj, data, submitted_version, *, scope=None, summary="",
     return changes
 
 
-def create(actor, obj, fields, *, scope=None, summary=""):
+def create(actor, obj, fields, *, scope=None, message=None, params=None):
     db.session.add(obj)
     db.session.flush()
     record(actor, obj, "create", {f: [None, v] for f, v in snapshot(obj, fields).items()},
-           summary=summary or str(obj), scope=scope)
+           message=message, params=params, scope=scope)
     db.session.flush()
     return obj
 
 
-def save_or_create(actor, obj, new, data, version, *, conflict_with, scope=None, summary=""):
+def save_or_create(actor, obj, new, data, version, *, conflict_with, scope=None, message=None, params=None):
     """A cell that exists only once someone fills it in (a score, a risk assessment): save
     `data` onto `obj`, or, when there is none yet, create `new()` with it. The first save names
     version 0; a form older than the stored cell, or another user creating the same cell a
     moment earlier (the unique key refuses the second row), is a Conflict about `conflict_with`."""
     if obj is not None:
-        save_changes(actor, obj, data, version, scope=scope, summary=summary)
+        save_changes(actor, obj, data, version, scope=scope, message=message, params=params)
         return obj
     if str(version or "0") != "0":
         raise Conflict(conflict_with, data)
@@ -59,7 +59,7 @@ def save_or_create(actor, obj, new, data, version, *, conflict_with, scope=None,
     for name, value in data.items():
         setattr(obj, name, value)
     try:
-        return create(actor, obj, tuple(data), scope=scope, summary=summary)
+        return create(actor, obj, tuple(data), scope=scope, message=message, params=params)
     except IntegrityError:
         db.session.rollback()
         raise Conflict(conflict_with, data) from None

@@ -129,6 +129,8 @@ def _visit(user, action, visit):
         return role in ("admin", "curator", "tutor")
     if action == "comment":
         return role != "observer" and _visit(user, "view", visit)
+    if action == "read_text":  # purpose, findings, comments, files, history: free text that names people
+        return role != "observer" and _visit(user, "view", visit)
     return False
 
 
@@ -147,10 +149,14 @@ def _recommendation(user, action, rec):
         return role in ("admin", "curator", "tutor", "school") and _recommendation(user, "view", rec)
     if action == "edit":
         return role in ("admin", "curator", "tutor")
+    if action == "read_text":  # the wording, who it is addressed to, the reason: they name teachers
+        return role != "observer" and _recommendation(user, "view", rec)
     return False
 
 
 def _event(user, action, event):
+    if action == "read_text":  # the outcome and history of an event may name participants
+        return user.role != "observer"
     return action == "view" or can_host_event(event.host, user)
 
 
@@ -170,7 +176,8 @@ def school_role(user, school_id):
             Partnership.school_id == school_id, Partnership.municipality_id == user.municipality_id)).all()
         for p in partnerships:
             role = partnership_role(user, p)
-            if role in ("curator", "tutor"):
+            # A tutor school works with a school's teachers only while it supports it.
+            if role == "curator" or (role == "tutor" and p.is_active):
                 return role
     return None
 
@@ -219,9 +226,33 @@ def schools_with_visible_people(user=None):
             Organisation.municipality_id == user.municipality_id, Organisation.kind == "school")))
     if user.role == "school":
         return {user.organisation_id}
-    if user.role in ("curator", "tutor"):
+    if user.role == "curator":
         return set(db.session.scalars(visible_partnerships(user).with_only_columns(Partnership.school_id)))
+    if user.role == "tutor":
+        return set(db.session.scalars(visible_partnerships(user).where(Partnership.is_active.is_(True))
+                                      .with_only_columns(Partnership.school_id)))
     return set()
+
+
+def schools_with_visible_context(user=None):
+    """Ids of the schools whose context profile, context index and deficit aggregates the user
+    may see. The department and observers compare all schools; a school team sees its own; a
+    tutor school sees itself and the schools it supports now, not the whole municipality."""
+    user = user or current_user
+    if user.role in ("admin", "curator", "observer"):
+        return set(db.session.scalars(db.select(Organisation.id).where(
+            Organisation.municipality_id == user.municipality_id, Organisation.kind == "school")))
+    if user.role == "school":
+        return {user.organisation_id}
+    if user.role == "tutor":
+        return schools_with_visible_people(user) | {user.organisation_id}
+    return set()
+
+
+def can_see_context_of(school, user=None):
+    """May the user see this school's context profile (the social factors of its families)?"""
+    user = user or current_user
+    return school.municipality_id == user.municipality_id and school.id in schools_with_visible_context(user)
 
 
 def can_view_risks_of(school, user=None):
@@ -260,6 +291,8 @@ def _attachment(user, action, attachment):
     """A file is as visible (and as editable) as the object it is attached to."""
     model = ATTACHABLE.get(attachment.object_type)
     parent = db.session.get(model, attachment.object_id) if model else None
+    if action == "view" and isinstance(parent, Visit):
+        action = "read_text"  # a visit's справка or protocol names the teachers it saw
     return parent is not None and can(action, parent, user)
 
 

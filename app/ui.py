@@ -1,10 +1,15 @@
-"""Helpers every template can use: navigation by role, labels, the policy's `can`."""
+"""Helpers every template can use: navigation by role, labels, the policy's `can`,
+dates, times and numbers as the locale writes them."""
+from datetime import datetime
+from decimal import Decimal
+
 from flask import request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import policy
+from .i18n import ngettext
 from .accounts.forms import ROLE_LABELS
 from .programmes.forms import DIRECTION_LABELS, PROGRAMME_STATUS_LABELS, REPORT_STATUS_LABELS, TASK_STATUS_LABELS
 from .programmes.progress import sparkline
@@ -67,14 +72,41 @@ def init_app(app):
         report_status_labels=REPORT_STATUS_LABELS,
         direction_labels=DIRECTION_LABELS,
         can_see_people_of=policy.can_see_people_of,
+        can_see_context_of=policy.can_see_context_of,
         can_manage_risks_of=policy.can_manage_risks_of,
         levels_rank={"none": 0, "partial": 1, "significant": 2}.get,
     )
 
-    @app.template_filter("ru_date")
-    def ru_date(value):
-        return value.strftime("%d.%m.%Y") if value else ""
+    # The names stay (templates use them everywhere); the output follows the locale and the
+    # municipality's zone: ru 02.12.2026 02:10, en 12/2/26 2:10 AM.
+    app.template_filter("ru_date")(show_date)
+    app.template_filter("ru_datetime")(show_datetime)
+    app.template_filter("num")(show_number)
+    app.jinja_env.globals.update(num=show_number, ngettext=ngettext)
 
-    @app.template_filter("ru_datetime")
-    def ru_datetime(value):
-        return value.strftime("%d.%m.%Y %H:%M") if value else ""
+
+def show_date(value):
+    """A date as the locale writes it. A stored timestamp (naive UTC) is first moved to the
+    municipality's zone, so 19:10 UTC on 1 December is 2 December in Krasnoyarsk; a plain
+    date is a calendar day and is never shifted."""
+    return format_date(value, "short") if value else ""
+
+
+def show_datetime(value):
+    if not value:
+        return ""
+    if not isinstance(value, datetime):  # a plain date has no time to show
+        return show_date(value)
+    return f"{format_date(value, 'short')} {format_time(value, 'short')}"
+
+
+def show_number(value, digits=2):
+    """A number as the locale writes it: 10,5 and 1 234,5 in Russian; whole numbers (counts of
+    people, points) without ",0"; a dash for none."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return str(value)
+    if float(value).is_integer():
+        return format_decimal(int(value), format="#,##0")
+    return format_decimal(value, format="#,##0." + "#" * digits)

@@ -82,7 +82,7 @@ def attach(actor, parent, file_storage, scope):
     attachment = Attachment(municipality_id=parent.municipality_id, object_type=type(parent).__name__.lower(),
                             object_id=parent.id, filename=filename, stored_name=stored, content_type=content_type,
                             size=size, uploaded_by_id=actor.id)
-    return create(actor, attachment, ("filename", "size"), scope=scope, summary=f"Файл: {filename}")
+    return create(actor, attachment, ("filename", "size"), scope=scope)
 
 
 def attachments_of(obj):

@@ -1,8 +1,10 @@
 import io
 import re
+from datetime import datetime, timezone
 
 import openpyxl
 import sqlalchemy as sa
+import time_machine
 
 from app.extensions import db
 from app.identification.models import CardScore, SchoolRisk, ShnorDecision
@@ -156,8 +158,8 @@ def test_confirming_creates_partnership_and_programme_in_one_form(app, login_as)
 
 def test_context_index_tells_shnor_and_shnsu_apart(app, login_as):
     page = login_as("admin").client.get("/identification/context").get_data(as_text=True)
-    rows = re.findall(r"<tr><td><a [^>]+>([^<]+)</a></td>\s*<td>([\d.]+|—)</td>", page)
-    indices = {name: float(value) for name, value in rows if value != "—"}
+    rows = re.findall(r"<tr><td><a [^>]+>([^<]+)</a></td>\s*<td>([\d,]+|—)</td>", page)  # 12,5: Russian comma
+    indices = {name: float(value.replace(",", ".")) for name, value in rows if value != "—"}
     assert len(indices) == 10
     # The demo ШНОР schools have a more unfavourable context than the others.
     shnor = [indices[n] for n in ("Павловская СОШ", "Сахаптинская СОШ", "Сережская ООШ")]
@@ -191,6 +193,7 @@ def test_risk_profile_and_antirisk_section(app, login_as, demo):
     assert login_as("observer").post(f"/schools/{demo['school']}/risks/{factor.id}/section").status_code == 403
 
 
+@time_machine.travel(datetime(2026, 11, 22, 5, 0, tzinfo=timezone.utc), tick=True)  # the demo's reference day
 def test_watchlist_gives_reasons(app, login_as):
     page = login_as("admin").client.get("/watchlist").get_data(as_text=True)
     assert "Павловская СОШ" in page and "просрочено мероприятий: 3" in page
@@ -221,6 +224,7 @@ def test_a_cell_created_by_someone_else_a_moment_earlier_is_a_conflict(app, demo
         data = {"level": "high", "is_actual": True, "measures": ""}
         first = save_or_create(actor, None, new, data, "0", conflict_with=factor, scope="risks:test")
         assert first.id is not None
+        db.session.commit()  # the first user's request ends (app/transaction.py commits it)
         try:
             save_or_create(actor, None, new, dict(data, level="low"), "0", conflict_with=factor, scope="risks:test")
         except Conflict as exc:

@@ -6,6 +6,7 @@ from app.accounts.models import User
 from app.activity.models import ActivityEvent
 from app.extensions import db
 from app.orgs.models import ContextValue, Organisation, Partnership
+from app.timeutil import school_year
 
 
 def _version(app, model, ident):
@@ -88,10 +89,10 @@ def test_context_profile(app, login_as, demo):
     assert admin.post(f"/orgs/{demo['school']}/context", data=data).status_code == 302
     with app.app_context():
         shares = db.session.scalars(sa.select(ContextValue.share).where(
-            ContextValue.organisation_id == demo["school"])).all()
-        assert sorted(shares) == [10.0] * 8 + [12.5]
+            ContextValue.organisation_id == demo["school"], ContextValue.school_year == school_year())).all()
+        assert sorted(shares) == [10.0] * 8 + [12.5]  # the current school year's; earlier years stay
     card = admin.client.get(f"/orgs/{demo['school']}").get_data(as_text=True)
-    assert "12.5" in card and "отрицательное" in card and "положительное" in card
+    assert "12,5" in card and "отрицательное" in card and "положительное" in card
 
 
 def test_search_and_filter_organisations(login_as):

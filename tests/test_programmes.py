@@ -33,8 +33,12 @@ def _task_in(app, programme_id, status="planned"):
 
 def _new_programme(app, admin, school_short="Сахаптинская СОШ"):
     with app.app_context():
-        pid = db.session.scalar(sa.select(Partnership.id).join(Partnership.school).where(
+        partnership = db.session.scalar(sa.select(Partnership).join(Partnership.school).where(
             sa.text("organisation.short_name = :n")).params(n=school_short))
+        # A programme lies within its partnership's years (the demo one starts in 2025).
+        partnership.start_year, partnership.end_year = 2026, 2028
+        db.session.commit()
+        pid = partnership.id
     resp = admin.post("/programmes/new", data={"partnership_id": pid, "start_year": "2026"})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     return int(resp.headers["Location"].rsplit("/", 1)[1])
@@ -209,7 +213,7 @@ def test_indicator_values_lights_and_locked_periods(app, login_as, demo):
     open_period, locked_period = periods[4], periods[0]
     url = f"/indicators/{ind.id}/values/{open_period.id}/edit"
     resp = school.htmx_post(url, {"target": "15", "actual": "17", "version": "0"})
-    assert resp.status_code == 200 and "17.0" in resp.get_data(as_text=True)
+    assert resp.status_code == 200 and '<strong class="actual">17</strong>' in resp.get_data(as_text=True)
     # 17 against a target of 15 (lower is better), but better than the baseline 20: yellow.
     html = school.client.get(f"/indicators/{ind.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "light-yellow" in html

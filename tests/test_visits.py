@@ -98,7 +98,7 @@ def test_submitting_notifies_the_school_and_drafts_stay_hidden(app, login_as, de
         from app.accounts.models import User
 
         team = set(db.session.scalars(sa.select(User.id).where(User.organisation_id == demo["school"])))
-        assert emails == team and all("нет дифференциации" in n.text for n in notified)
+        assert emails == team and all("нет дифференциации" in n.params["findings"] for n in notified)
         from app.timeutil import utcnow
 
         assert all(utcnow() - n.created_at < timedelta(minutes=1) for n in notified)  # at once, not in a digest

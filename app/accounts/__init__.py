@@ -3,3 +3,4 @@ from flask import Blueprint
 bp = Blueprint("accounts", __name__)
 
 from . import routes  # noqa: E402,F401
+from . import history  # noqa: E402,F401  (labels for history and notifications)

@@ -129,7 +129,7 @@ def new_user():
     form.organisation_id.choices = _organisation_choices()
     if _validate_user_form(form):
         user = services.save_user(current_user, User(), _form_data(form))
-        db.session.commit()
+        db.session.flush()
         flash(_("Пользователь %(name)s создан.", name=user.full_name), "success")
         return redirect(url_for("accounts.users"))
     return render("accounts/user_form.html", form=form, user=None, status=422 if request.method == "POST" else 200)
@@ -149,7 +149,7 @@ def edit_user(user_id):
             flash(_("Пока вы редактировали, пользователя изменил кто-то другой. Ниже — текущие данные; внесите правку заново."), "warning")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
         services.save_user(current_user, user, _form_data(form))
-        db.session.commit()
+        db.session.flush()
         flash(_("Изменения сохранены."), "success")
         return redirect(url_for("accounts.users"))
     return render("accounts/user_form.html", form=form, user=user, reset_form=reset_form,
@@ -182,14 +182,9 @@ def toggle_active(user_id):
     return redirect(url_for("accounts.users"))
 
 
-AUDIT_ACTIONS = {"create": "создание", "update": "изменение", "deactivate": "отключение", "activate": "включение",
-                 "reset_password": "сброс пароля", "import": "импорт", "status": "смена статуса",
-                 "delete": "удаление", "context": "контекстный профиль", "password": "смена пароля"}
-
-
 @bp.get("/admin/audit")
 def audit():
     """What the municipality's administrators did: users, organisations, partnerships, imports, decisions."""
     policy.require("manage")
     events = services.admin_actions(current_user.municipality_id, request.args.get("type", "")[:40])
-    return render("accounts/audit.html", events=events, actions=AUDIT_ACTIONS)
+    return render("accounts/audit.html", events=events)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func, or_
 
+from ..activity.labels import N_
 from ..activity.services import record
 from ..extensions import db
 from ..timeutil import utcnow
@@ -44,8 +45,8 @@ def logout(user):
 
 def change_password(user, new_password):
     user.set_password(new_password)
-    record(user, user, "password", summary="Пароль изменён")
-    db.session.commit()
+    record(user, user, "password", message=N_("Пароль изменён"))
+    db.session.flush()
 
 
 def search_users(municipality_id, text="", role=""):
@@ -75,8 +76,7 @@ def save_user(actor, user, data):
         user.set_password(data["password"])
         db.session.add(user)
     db.session.flush()
-    record(actor, user, "create" if creating else "update", diff(before, snapshot(user, USER_FIELDS)),
-           summary=user.full_name)
+    record(actor, user, "create" if creating else "update", diff(before, snapshot(user, USER_FIELDS)))
     return user
 
 
@@ -91,14 +91,14 @@ def set_active(actor, user, active):
     user.is_active_account = active
     if not active:
         user.rotate_session()
-    record(actor, user, "activate" if active else "deactivate", {"is_active": [not active, active]}, summary=user.full_name)
-    db.session.commit()
+    record(actor, user, "activate" if active else "deactivate", {"is_active": [not active, active]})
+    db.session.flush()
 
 
 def reset_password(actor, user, password):
     user.set_password(password)
-    record(actor, user, "reset_password", summary=user.full_name)
-    db.session.commit()
+    record(actor, user, "reset_password")
+    db.session.flush()
 
 
 def admin_actions(municipality_id, object_type="", limit=300):

@@ -23,7 +23,10 @@ class ActivityEvent(db.Model):
     object_id: Mapped[int]
     scope: Mapped[str | None] = mapped_column(String(60))
     action: Mapped[str] = mapped_column(String(20))
+    # Rows before c12a00000002 kept Russian text here; new rows store message + params instead.
     summary: Mapped[str] = mapped_column(String(300), default="")
+    message: Mapped[str | None] = mapped_column(String(300))  # msgid, see activity.labels
+    params: Mapped[dict | None] = mapped_column(JSON)
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

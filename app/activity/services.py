@@ -47,7 +47,11 @@ def diff(before, after):
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
 
-def record(actor, obj, action, changes=None, summary="", scope=None, municipality_id=None):
+def record(actor, obj, action, changes=None, message=None, params=None, scope=None, municipality_id=None):
+    """`message` is a msgid marked with labels.N_ and `params` its values (codes and ids as
+    stored, put into words when shown). Without a message the entry reads «<type>: <name>»."""
+    if message is None and params is None:
+        params = {"name": str(obj)[:200]}
     event = ActivityEvent(
         municipality_id=municipality_id or obj.municipality_id,
         actor_id=getattr(actor, "id", None),
@@ -55,7 +59,8 @@ def record(actor, obj, action, changes=None, summary="", scope=None, municipalit
         object_id=obj.id,
         scope=scope,
         action=action,
-        summary=summary[:300],
+        message=message,
+        params=params or {},
         changes=changes or {},
     )
     db.session.add(event)

@@ -34,7 +34,7 @@ def _context(municipality_id, year, **extra):
                 numbers={c.id: f"{i}.{j}" for i, (m, cs) in enumerate(items, start=1)
                          for j, c in enumerate(cs, start=1)},
                 mechanism_numbers={m.id: i for i, (m, _cs) in enumerate(items, start=1)},
-                group_names=services.GROUP_NAMES, num=services.num,
+                group_names=services.GROUP_NAMES,
                 can_manage=policy.can("manage", current_user.municipality),
                 min_year=services.MIN_YEAR, max_year=services.MAX_YEAR, **extra)
 
@@ -184,4 +184,5 @@ def edit_criterion(assessment_criterion_id):
 def cycle():
     municipality = policy.require("view")
     steps = services.management_cycle(municipality.id, current_user)
-    return render("assessment/cycle.html", steps=steps, done=sum(1 for s in steps if s["done"]))
+    return render("assessment/cycle.html", steps=steps, done=sum(1 for s in steps if s["done"]),
+                  done_share=round(100 * services.CYCLE_DONE_SHARE))

@@ -11,11 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import policy
+from ..activity.labels import N_
 from ..demo import content
 from ..editing import Conflict, create, save_changes
 from ..extensions import db
+from ..orgs.models import Organisation, Partnership
 from ..programmes.models import Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Task
 from ..timeutil import school_year
+from ..ui import show_date
+from ..ui import show_number as num
 from ..visits.models import Recommendation, Visit
 from .models import MECHANISM_GROUPS, Mechanism, MechanismCriterion, MechanismScore
 
@@ -60,6 +64,10 @@ SEED_000_POINTS = {
 CYCLE_CODES = ("goals", "indicators_methods", "monitoring", "analysis_recommendations", "measures_decisions",
                "effect_analysis")
 EVIDENCE_SHOWN = 10
+# A step of the cycle is done for the municipality only when its data show it for more than this
+# share of the supported schools (ШНОР with an active partnership): one programme with one goal
+# is one school's work, not the department's management cycle.
+CYCLE_DONE_SHARE = 0.5
 
 
 # --- Numbers ------------------------------------------------------------------------------
@@ -69,13 +77,6 @@ def percent(points, maximum):
     if not maximum:
         return None
     return int(points * 100 / maximum + 0.5)
-
-
-def num(value):
-    """Points as people write them: 19, 2.5; a dash for none."""
-    if value is None:
-        return "—"
-    return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
 
 
 def default_year(municipality_id):
@@ -137,7 +138,8 @@ def add_criterion(actor, mechanism, data):
     criterion = MechanismCriterion(municipality_id=mechanism.municipality_id, mechanism_id=mechanism.id,
                                    position=position, **data)
     return create(actor, criterion, ("text", "max_points"), scope=f"assessment:{mechanism.municipality_id}",
-                  summary=f"Критерий механизма «{mechanism.name[:80]}»: {criterion.text[:120]}")
+                  message=N_("Критерий механизма «%(mechanism)s»: %(text)s"),
+                  params={"mechanism": mechanism.name[:80], "text": criterion.text[:120]})
 
 
 def highest_score(criterion):
@@ -147,8 +149,7 @@ def highest_score(criterion):
 
 def save_criterion(actor, criterion, data, version):
     version = version if str(version).isdigit() else None
-    return save_changes(actor, criterion, data, version, scope=f"assessment:{criterion.municipality_id}",
-                        summary=f"Критерий: {criterion.text[:120]}")
+    return save_changes(actor, criterion, data, version, scope=f"assessment:{criterion.municipality_id}")
 
 
 # --- Scores and totals ---------------------------------------------------------------------
@@ -174,20 +175,21 @@ def save_score(actor, score, data, version):
     """Points, comment and evidence of one criterion in one year, with the version check and history."""
     version = version if str(version).isdigit() else None  # a mangled version is a stale one
     scope = f"assessment:{score.municipality_id}:{score.year}"
-    summary = f"Самооценка {score.year}/{score.year + 1}: {score.criterion.text[:100]}"
+    message = N_("Самооценка %(year)s/%(next_year)s: %(criterion)s")
+    params = {"year": score.year, "next_year": score.year + 1, "criterion": score.criterion.text[:100]}
     if score.id is None:
         if str(version) != "0":
             raise Conflict(score, data)
         for name, value in data.items():
             setattr(score, name, value)
         try:
-            create(actor, score, SCORE_FIELDS, scope=scope, summary=summary)
+            create(actor, score, SCORE_FIELDS, scope=scope, message=message, params=params)
         except IntegrityError:  # two first saves of one cell at once: the unique key refuses the second
             db.session.rollback()
             raise Conflict(score_for(db.session.get(MechanismCriterion, score.criterion_id), score.year),
                            data) from None
         return data
-    return save_changes(actor, score, data, version, scope=scope, summary=summary)
+    return save_changes(actor, score, data, version, scope=scope, message=message, params=params)
 
 
 def _sum(criteria, year_scores):
@@ -233,10 +235,32 @@ def _visible(obj, user):
     return user is None or policy.can("view", obj, user)
 
 
-def _step(code, title, found, user):
-    """found: [(label, url, object for the policy)]; evidence the user may not open is counted, not shown."""
+def _school_of(obj):
+    """The school a piece of evidence is about (a programme, a visit, a task)."""
+    if isinstance(obj, Task):
+        return obj.programme.school_id
+    return obj.school_id
+
+
+def supported_schools(municipality_id):
+    """The schools the cycle is about: ШНОР with an active partnership."""
+    return db.session.scalars(select(Organisation).where(Organisation.id.in_(
+        select(Partnership.school_id).where(Partnership.municipality_id == municipality_id,
+                                            Partnership.is_active.is_(True))))
+        .order_by(Organisation.short_name)).all()
+
+
+def _step(code, title, found, user, supported):
+    """found: [(label, url, object for the policy)]; evidence the user may not open is counted, not shown.
+    Done when the evidence covers more than CYCLE_DONE_SHARE of the supported schools."""
     visible = [(label, url) for label, url, obj in found if _visible(obj, user)]
-    return {"code": code, "title": title[0].upper() + title[1:], "done": bool(found),
+    covered = {_school_of(obj) for _label, _url, obj in found} & {s.id for s in supported}
+    lacking = [s for s in supported if s.id not in covered]
+    share = len(covered) / len(supported) if supported else 0
+    lacking_shown = [s.short_name for s in lacking if _visible(s, user)]
+    return {"code": code, "title": title[0].upper() + title[1:], "done": share > CYCLE_DONE_SHARE,
+            "covered": len(covered), "total": len(supported), "percent": round(100 * share),
+            "lacking": lacking_shown, "lacking_hidden": len(lacking) - len(lacking_shown),
             "evidence": visible[:EVIDENCE_SHOWN], "more": max(len(visible) - EVIDENCE_SHOWN, 0),
             "hidden": len(found) - len(visible)}
 
@@ -294,7 +318,7 @@ def management_cycle(municipality_id, user=None):
                                                     Visit.id.in_(list(rec_counts) or [0]))
                                 .options(joinedload(Visit.school)).order_by(Visit.visit_date)).all()
     found_recs = [(_("%(school)s, выезд %(date)s: адресные рекомендации (%(n)s)", school=v.school.short_name,
-                     date=v.visit_date.strftime("%d.%m.%Y"), n=rec_counts[v.id]),
+                     date=show_date(v.visit_date), n=rec_counts[v.id]),
                    url_for("visits.visit", visit_id=v.id, _anchor="recommendations"), v) for v in visits]
 
     # 5. Measures and decisions: recommendations turned into programme tasks, tasks done.
@@ -333,7 +357,8 @@ def management_cycle(municipality_id, user=None):
                      if r.status == "accepted" and (r.feedback or "").strip()]
 
     found = (found_goals, found_indicators, found_monitoring, found_recs, found_measures, found_effect)
-    return [_step(code, title, items, user)
+    supported = supported_schools(m)
+    return [_step(code, title, items, user, supported)
             for code, title, items in zip(CYCLE_CODES, content.MANAGEMENT_CYCLE, found)]
 
 

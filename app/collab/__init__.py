@@ -7,3 +7,4 @@ from flask import Blueprint
 bp = Blueprint("collab", __name__)
 
 from . import routes  # noqa: E402,F401
+from . import history  # noqa: E402,F401  (labels for history and notifications)

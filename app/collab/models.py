@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -30,7 +30,9 @@ class Notification(db.Model):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     kind: Mapped[str] = mapped_column(String(20))  # assigned | mentioned | status | overdue | report
-    text: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(String(500), default="")  # rows before c12a00000002; now message + params
+    message: Mapped[str | None] = mapped_column(String(300))  # msgid, see activity.labels
+    params: Mapped[dict | None] = mapped_column(JSON)
     url: Mapped[str] = mapped_column(String(300), default="")
     object_type: Mapped[str] = mapped_column(String(40), default="")
     object_id: Mapped[int | None]

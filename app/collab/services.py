@@ -9,6 +9,7 @@ from sqlalchemy import String, cast, func, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..activity.labels import N_
 from ..activity.models import ActivityEvent
 from ..activity.services import record
 from ..extensions import db
@@ -20,26 +21,28 @@ MENTION = re.compile(r"@([\w.\-]+)", re.UNICODE)
 
 # --- Notifications -----------------------------------------------------------------
 
-def notify(users, kind, text, url="", obj=None, actor=None):
-    """One notification per user, never to the actor themself. Part of the caller's transaction."""
+def notify(users, kind, message, params=None, url="", obj=None, actor=None):
+    """One notification per user, never to the actor themself. Part of the caller's transaction.
+    `message` is a msgid marked with activity.labels.N_, `params` its values: the text is put
+    together in the reader's language when shown (activity.labels.present)."""
     seen = set()
     for user in users:
         if user is None or user.id in seen or (actor is not None and user.id == actor.id) or not user.is_active:
             continue
         seen.add(user.id)
         db.session.add(Notification(
-            municipality_id=user.municipality_id, user_id=user.id, kind=kind, text=text[:500], url=url[:300],
+            municipality_id=user.municipality_id, user_id=user.id, kind=kind, message=message, params=params or {}, url=url[:300],
             object_type=type(obj).__name__.lower() if obj is not None else "",
             object_id=getattr(obj, "id", None), actor_id=getattr(actor, "id", None)))
 
 
-def notify_once(user, kind, text, url, obj):
+def notify_once(user, kind, message, params, url, obj):
     """For reminders (an overdue task): at most one notification per user, kind and object."""
     exists = db.session.scalar(db.select(Notification.id).where(
         Notification.user_id == user.id, Notification.kind == kind,
         Notification.object_type == type(obj).__name__.lower(), Notification.object_id == obj.id))
     if exists is None:
-        notify([user], kind, text, url, obj)
+        notify([user], kind, message, params, url, obj)
         return True
     return False
 
@@ -86,9 +89,10 @@ def add_comment(actor, obj, body, scope, url, participants):
                       object_id=obj.id, author_id=actor.id, body=body)
     db.session.add(comment)
     mentioned = mentioned_users(body, participants)
-    notify(mentioned, "mentioned", f"{actor.full_name} упоминает вас: «{body[:120]}»", url, obj, actor)
-    record(actor, obj, "comment", summary=f"Комментарий: {body[:200]}", scope=scope)
-    db.session.commit()
+    notify(mentioned, "mentioned", N_("%(actor)s упоминает вас: «%(text)s»"),
+           {"actor": actor.full_name, "text": body[:120]}, url, obj, actor)
+    record(actor, obj, "comment", message=N_("Комментарий: %(text)s"), params={"text": body[:200]}, scope=scope)
+    db.session.flush()
     return comment, mentioned
 
 

@@ -38,6 +38,10 @@ OTHER_SCHOOLS = (("МОБУ СОШ № 22", "МОБУ «Средняя обще�
                  ("МОБУ СОШ № 3", "МОБУ «Средняя общеобразовательная школа № 3»", False))
 
 
+# School years with demo context data and how much the shares differ from the base.
+CONTEXT_YEARS = ((2025, 1.0), (2026, 0.95))
+
+
 def _get_or_add(model, where, **values):
     obj = db.session.scalar(db.select(model).filter_by(**where))
     if obj is None:
@@ -79,14 +83,17 @@ def seed_organisations():
     for position, f in enumerate(content.CONTEXT_FACTORS):
         factors.append(_get_or_add(ContextFactor, {"municipality_id": m.id, "code": f["code"]},
                                    name=f["name"], direction=f["direction"], position=position))
-    # The seed gives the factors but no values: deterministic invented shares, higher for ШНОР.
+    # The seed gives the factors but no values: deterministic invented shares, higher for ШНОР,
+    # for the school year the partnerships began and the next one (a little drift between them).
     rng = random.Random(2026)
     for key, school in schools.items():
         for f in factors:
             base = rng.uniform(2, 12) if f.direction == "negative" else rng.uniform(10, 35)
             if school.is_low_results:
                 base = base * (1.8 if f.direction == "negative" else 0.6)
-            _get_or_add(ContextValue, {"organisation_id": school.id, "factor_id": f.id}, share=round(base, 1))
+            for year, drift in CONTEXT_YEARS:
+                _get_or_add(ContextValue, {"organisation_id": school.id, "factor_id": f.id, "school_year": year},
+                            share=round(min(100.0, base * drift), 1))
     return m, department, schools
 
 

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..forms import Form
+from ..forms import Form, NumberField
 from .models import CATEGORIES
 
 
@@ -11,7 +11,7 @@ class TeacherForm(Form):
     full_name = StringField(_l("ФИО"), validators=[DataRequired(_l("Введите ФИО.")), Length(max=200)])
     position = StringField(_l("Должность"), default="учитель", validators=[Optional(), Length(max=200)])
     subjects = StringField(_l("Предметы"), validators=[Optional(), Length(max=300)])
-    experience_years = IntegerField(_l("Стаж, лет"), validators=[Optional(), NumberRange(0, 70, _l("От 0 до 70 лет."))])
+    experience_years = NumberField(_l("Стаж, лет"), integer=True, validators=[Optional(), NumberRange(0, 70, _l("От 0 до 70 лет."))])
     category = SelectField(_l("Квалификационная категория"), choices=[(c, c) for c in CATEGORIES],
                            default="без категории")
     is_part_time = BooleanField(_l("Совместитель"))

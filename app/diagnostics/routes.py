@@ -1,5 +1,4 @@
 """Teachers of a school, diagnostic sessions, findings, individual routes, the heat map."""
-from datetime import date
 
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
@@ -11,6 +10,7 @@ from .. import imports, policy
 from ..activity.services import history_of
 from ..editing import Conflict
 from ..extensions import db
+from ..timeutil import today
 from ..htmx import render
 from ..orgs.models import Organisation, Partnership
 from ..programmes.models import Programme, Section, Task
@@ -113,7 +113,7 @@ def teacher(teacher_id):
     return render("diagnostics/teacher.html", teacher=teacher, sessions=sessions, by_area=by_area,
                   catalogue=services.catalogue(teacher.municipality_id), form=form, steps=steps,
                   step_form=_step_form(teacher), step_forms={s.id: _step_form(teacher, s) for s in steps},
-                  history=history_of(teacher), today=date.today(), **_names())
+                  history=history_of(teacher), today=today(), **_names())
 
 
 @bp.post("/teachers/<int:teacher_id>/edit")
@@ -125,7 +125,7 @@ def edit_teacher(teacher_id):
         return redirect(url_for("diagnostics.teacher", teacher_id=teacher.id)), 303
     try:
         services.save_changes(current_user, teacher, {f: getattr(form, f).data for f in services.TEACHER_FIELDS},
-                              form.version.data, scope=f"diagnostics:{teacher.school_id}", summary=str(teacher))
+                              form.version.data, scope=f"diagnostics:{teacher.school_id}")
     except Conflict:
         flash(_("Карточку педагога уже изменил другой участник: ниже текущие данные. Внесите правку заново."),
               "warning")
@@ -245,9 +245,8 @@ def edit_step(step_id):
     step.areas = db.session.scalars(select(DeficitArea).where(
         DeficitArea.id.in_(form.areas.data or [-1]), DeficitArea.municipality_id == teacher.municipality_id)).all()
     try:
-        services.save_changes(current_user, step, data, form.version.data, scope=f"diagnostics:{teacher.school_id}",
-                              summary=f"ИОМ: {step}")
-        db.session.commit()
+        services.save_changes(current_user, step, data, form.version.data, scope=f"diagnostics:{teacher.school_id}")
+        db.session.flush()
     except Conflict:
         db.session.rollback()
         flash(_("Шаг маршрута уже изменил другой участник: ниже текущие данные."), "warning")
@@ -258,7 +257,9 @@ def edit_step(step_id):
 @bp.get("/diagnostics/heatmap")
 def heatmap():
     policy.require("compare_schools")
-    return render("diagnostics/heatmap.html", rows=services.heatmap(current_user.municipality_id),
+    visible = policy.schools_with_visible_context()  # a tutor school: its own schools, not the municipality's
+    rows = [r for r in services.heatmap(current_user.municipality_id) if r["school"].id in visible]
+    return render("diagnostics/heatmap.html", rows=rows,
                   people_visible=policy.schools_with_visible_people(),
                   min_group=services.MIN_GROUP, **_names())
 

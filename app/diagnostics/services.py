@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import imports
+from ..activity.labels import N_
 from ..activity.services import record
 from ..demo import content
 from ..editing import create, save_changes  # noqa: F401  (routes use save_changes)
@@ -53,7 +54,7 @@ def add_area(municipality_id, category, name):
     position = (db.session.scalar(select(func.max(DeficitArea.position)).where(
         DeficitArea.municipality_id == municipality_id)) or 0) + 1
     db.session.add(DeficitArea(municipality_id=municipality_id, category=category, name=name, position=position))
-    db.session.commit()
+    db.session.flush()
 
 
 # --- Teachers -------------------------------------------------------------------------
@@ -65,13 +66,14 @@ def teachers_of(school_id, archived=False):
 
 def add_teacher(actor, school, data):
     teacher = Teacher(municipality_id=school.municipality_id, school_id=school.id, **data)
-    return create(actor, teacher, TEACHER_FIELDS, scope=f"diagnostics:{school.id}", summary=f"Педагог: {teacher}")
+    return create(actor, teacher, TEACHER_FIELDS, scope=f"diagnostics:{school.id}")
 
 
 def set_archived(actor, teacher, archived, version):
     """Teachers who leave are archived, never deleted: their history stays."""
     return save_changes(actor, teacher, {"is_archived": archived}, version, scope=f"diagnostics:{teacher.school_id}",
-                        summary=f"{'В архив' if archived else 'Из архива'}: {teacher}")
+                        message=N_("В архив: %(name)s") if archived else N_("Из архива: %(name)s"),
+                        params={"name": teacher.full_name})
 
 
 def parse_teacher_rows(school, rows):
@@ -126,8 +128,8 @@ def import_teachers(actor, school, file_storage):
             db.session.add(teacher)
         db.session.flush()
         record(actor, school, "import", {"teachers": [None, len(teachers)]},
-               summary=f"Импорт педагогов: {len(teachers)}", scope=f"diagnostics:{school.id}")
-        db.session.commit()
+               message=N_("Импорт педагогов"), scope=f"diagnostics:{school.id}")
+        db.session.flush()
     except Exception:
         db.session.rollback()
         raise
@@ -158,7 +160,7 @@ def create_session(actor, school, data):
     session = DiagnosticSession(municipality_id=school.municipality_id, school_id=school.id,
                                 created_by_id=actor.id, **data)
     return create(actor, session, ("session_date", "method", "conducted_by"), scope=f"diagnostics:{school.id}",
-                  summary=f"Диагностика {session}")
+                  message=N_("Диагностика %(session_date)s"), params={"session_date": session.session_date.isoformat()})
 
 
 def findings_of(session_id, teacher_id):
@@ -197,9 +199,10 @@ def save_findings(actor, session, teacher, values, versions):
     if changes:
         with stale_as_conflict(teacher, mine={"values": values}):
             db.session.flush()
-            record(actor, teacher, "diagnostics", changes, summary=f"Диагностика {session}: {teacher}",
+            record(actor, teacher, "diagnostics", changes, message=N_("Диагностика %(session_date)s: %(name)s"),
+                   params={"session_date": session.session_date.isoformat(), "name": teacher.full_name},
                    scope=session.scope)
-            db.session.commit()
+            db.session.flush()
     return changes
 
 
@@ -269,5 +272,5 @@ def add_step(actor, teacher, data, areas):
     step.areas = areas
     db.session.add(step)
     db.session.flush()
-    return create(actor, step, STEP_FIELDS, scope=f"diagnostics:{teacher.school_id}", summary=f"ИОМ: {step}")
+    return create(actor, step, STEP_FIELDS, scope=f"diagnostics:{teacher.school_id}")
 

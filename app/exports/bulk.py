@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 
 from .. import imports
 from ..accounts.models import ROLES, User
+from ..activity.labels import N_
 from ..activity.services import record
 from ..extensions import db
 from ..orgs.models import Organisation
@@ -64,7 +65,7 @@ def import_schools(actor, file_storage):
                                    is_low_results=low, is_unfavourable=unfavourable))
     if errors:
         raise imports.RowErrors(errors)
-    return _save_all(actor, parsed, "организаций")
+    return _save_all(actor, parsed, "organisations")
 
 
 def import_users(actor, file_storage, hash_method):
@@ -107,16 +108,16 @@ def import_users(actor, file_storage, hash_method):
 
     for user, password in parsed:
         user.password_hash = generate_password_hash(password, method=hash_method)
-    return _save_all(actor, [u for u, _p in parsed], "пользователей")
+    return _save_all(actor, [u for u, _p in parsed], "users")
 
 
 def _save_all(actor, objects, what):
     try:
         db.session.add_all(objects)
         db.session.flush()
-        record(actor, actor.municipality, "import", {what: [None, len(objects)]}, summary=f"Импорт {what}: {len(objects)}",
+        record(actor, actor.municipality, "import", {what: [None, len(objects)]}, message=N_("Импорт из Excel"),
                municipality_id=actor.municipality_id)
-        db.session.commit()
+        db.session.flush()
     except Exception:
         db.session.rollback()
         raise

@@ -1,14 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField
+from wtforms import SelectField
 from wtforms.validators import DataRequired, NumberRange
 
-from ..forms import Form
+from ..forms import Form, NumberField
 from .summary import PERIODS
 
 
 class SummaryForm(Form):
-    year = IntegerField(_l("Учебный год начинается в"), validators=[DataRequired(_l("Укажите год.")),
+    year = NumberField(_l("Учебный год начинается в"), integer=True, validators=[DataRequired(_l("Укажите год.")),
                                                                      NumberRange(2015, 2040, _l("Год от 2015 до 2040."))])
     period = SelectField(_l("Период"), choices=list(PERIODS.items()), default="")
 

@@ -2,12 +2,11 @@
 import logging
 import os
 import threading
-from datetime import date
 
 import pandas as pd
 from flask import current_app
 
-from .. import policy
+from .. import policy, timeutil
 from ..accounts.models import User
 from ..extensions import db
 from ..orgs.models import Municipality, Partnership
@@ -25,7 +24,7 @@ def summary_workbook(target, scope_query, municipality, year, period="", audienc
                      today=None):
     """Write the department summary for the partnerships in `scope_query`.
     audience "observer": no free text that may name a teacher, only aggregates."""
-    today = today or date.today()
+    today = today or timeutil.today(municipality)
     step = progress or (lambda value, message: None)
     step(5, "Сводка по школам")
     rows = data.summary_rows(scope_query, municipality.id, year, period, today)

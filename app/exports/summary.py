@@ -4,14 +4,15 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from ..accounts.models import User
 from ..diagnostics.models import DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, DiagnosticSession
 from ..diagnostics.services import CATEGORY_NAMES, MIN_GROUP
 from ..extensions import db
 from ..identification.models import CardCriterion, CardScore
-from ..orgs.models import Organisation, Partnership
+from .. import timeutil
+from ..orgs.models import Municipality, Organisation, Partnership
 from ..programmes.forms import PROGRAMME_STATUS_LABELS
 from ..programmes.models import Indicator, IndicatorValue, Programme, ReportingPeriod, Section, Task
 from ..programmes.progress import meets
@@ -30,12 +31,17 @@ def period_range(year, period=""):
     return ranges[period]
 
 
-def partnerships_in_scope(scope_query):
-    """[(partnership, school, tutor school, curator)] from a policy.visible_partnerships query."""
+def partnerships_in_scope(scope_query, since=None):
+    """[(partnership, school, tutor school, curator)] from a policy.visible_partnerships query:
+    the active ones, and those that ended on or after `since` (a school that left the ШНОР list
+    in June still belongs to that school year's summary)."""
     tutor = db.aliased(Organisation)
     school = db.aliased(Organisation)
+    in_scope = Partnership.is_active.is_(True)
+    if since is not None:
+        in_scope = or_(in_scope, Partnership.ended_on >= since)
     return db.session.execute(
-        scope_query.where(Partnership.is_active.is_(True))
+        scope_query.where(in_scope)
         .join(school, school.id == Partnership.school_id).join(tutor, tutor.id == Partnership.tutor_school_id)
         .join(User, User.id == Partnership.curator_id)
         .add_columns(school.short_name, tutor.short_name, User.full_name)
@@ -126,9 +132,10 @@ def card_totals(municipality_id, year):
 
 def summary_rows(scope_query, municipality_id, year, period="", today=None):
     """One row per supported school in scope: the «Сводка» sheet and the dashboard table."""
-    today = today or date.today()
+    # The municipality's today (overdue, due within 14 days), also in jobs and CLI commands.
+    today = today or timeutil.today(db.session.get(Municipality, municipality_id))
     start, end = period_range(year, period)
-    partnerships = partnerships_in_scope(scope_query)
+    partnerships = partnerships_in_scope(scope_query, since=start)
     ids = [p.id for p, *_ in partnerships]
     programmes = current_programmes(ids)
     programme_ids = [v[0] for v in programmes.values()]
@@ -257,6 +264,7 @@ def deficits_frame(school_ids, school_names_by_school):
 
 
 def card_frame(municipality_id, year, school_ids=None):
+    from ..identification.models import column_names
     from ..identification.services import grid
 
     card, crits, rows = grid(municipality_id, year)
@@ -267,4 +275,4 @@ def card_frame(municipality_id, year, school_ids=None):
         data.append((r["rank"], r["school"].short_name,
                      *[(r["cells"][c.id].points if r["cells"][c.id] else 0) for c in crits], r["total"],
                      "да" if r["candidate"] else ""))
-    return pd.DataFrame(data, columns=["Место", "Школа", *[c.code for c in crits], "Сумма", "Кандидат"]), card
+    return pd.DataFrame(data, columns=["Место", "Школа", *column_names(crits), "Сумма", "Кандидат"]), card

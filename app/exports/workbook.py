@@ -72,7 +72,10 @@ def _guess_width(title, values):
     longest = max(sample) if sample else 0
     if isinstance(next(iter(values), None), (date, datetime)):
         return 12
-    return max(10, min(60, max(len(title) * 0.9, longest * 1.05)))
+    # A long header wraps (the header format wraps at spaces): as wide as its longest word,
+    # not as its whole text, so a column of 0/1 is not 60 characters wide.
+    heading = len(title) * 0.9 if len(title) <= 24 else max(24, max(len(w) for w in title.split()) * 1.1)
+    return max(10, min(60, max(heading, longest * 1.05)))
 
 
 def write_summary(target, summary, tasks, indicators, visits, recommendations, deficits, card, meta):

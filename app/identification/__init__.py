@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("identification", __name__)
 
 from . import routes  # noqa: E402,F401
+from . import history  # noqa: E402,F401  (labels for history and notifications)

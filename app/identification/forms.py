@@ -1,14 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, FloatField, HiddenField, IntegerField, SelectField, StringField,
+from wtforms import (BooleanField, DateField, HiddenField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..forms import Form
+from ..forms import Form, NumberField
 
 
 class ThresholdForm(Form):
-    threshold = FloatField(_l("Порог суммы баллов"), validators=[DataRequired(_l("Укажите порог.")),
+    threshold = NumberField(_l("Порог суммы баллов"), validators=[DataRequired(_l("Укажите порог.")),
                                                                   NumberRange(0, 1000, _l("От 0 до 1000."))])
 
 
@@ -17,7 +17,7 @@ class CriterionForm(Form):
     text = TextAreaField(_l("Критерий"), validators=[DataRequired(_l("Сформулируйте критерий.")), Length(max=500)])
     scoring = SelectField(_l("Как считается"), choices=[("binary", _l("да/нет (1/0)")),
                                                          ("per_sign", _l("баллы по признакам (до максимума)"))])
-    max_points = IntegerField(_l("Максимум баллов"), default=1, validators=[
+    max_points = NumberField(_l("Максимум баллов"), integer=True, default=1, validators=[
         DataRequired(_l("Укажите максимум.")), NumberRange(1, 100, _l("От 1 до 100."))])
     is_active = BooleanField(_l("Действует"), default=True)
     version = HiddenField()
@@ -34,10 +34,16 @@ class DecisionForm(Form):
                                                                    Length(max=5000)])
     tutor_school_id = SelectField(_l("Школа-тьютор"), coerce=int)
     curator_id = SelectField(_l("Специалист-куратор"), coerce=int)
-    start_year = IntegerField(_l("Программа на два учебных года начиная с"), validators=[
+    start_year = NumberField(_l("Программа на два учебных года начиная с"), integer=True, validators=[
         Optional(), NumberRange(2015, 2040, _l("Год от 2015 до 2040."))])
     agreement_number = StringField(_l("Номер сетевого договора"), validators=[Optional(), Length(max=60)])
     agreement_date = DateField(_l("Дата сетевого договора"), validators=[Optional()])
+
+
+class ExitForm(Form):
+    reason = TextAreaField(_l("Основание вывода из списка ШНОР"), validators=[
+        DataRequired(_l("Укажите основание решения.")), Length(max=5000)])
+    decision_date = DateField(_l("Дата решения"), validators=[DataRequired(_l("Укажите дату решения."))])
 
 
 class RiskForm(Form):
@@ -53,5 +59,6 @@ class RiskFactorForm(Form):
 
 
 class ContextThresholdForm(Form):
-    threshold = FloatField(_l("Порог индекса для ШНСУ"), validators=[DataRequired(_l("Укажите порог.")),
-                                                                     NumberRange(0, 100, _l("От 0 до 100."))])
+    # Empty: the automatic threshold from the municipality's distribution.
+    threshold = NumberField(_l("Порог индекса для ШНСУ (пусто — автоматически)"),
+                            validators=[Optional(), NumberRange(0, 100, _l("От 0 до 100."))])

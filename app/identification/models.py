@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,6 +41,19 @@ class CardCriterion(Versioned, db.Model):
     def __str__(self):
         return self.text[:80]
 
+    @property
+    def short_name(self):
+        """The criterion's name for a column header: its text up to the first colon or
+        bracket («Результаты ОГЭ»). The code is for the system, never for people."""
+        return self.text.split(":", 1)[0].split(" (", 1)[0].strip() or self.text
+
+
+def column_names(crits):
+    """Column headers of the card (grid, workbook, import template): short names, or the
+    whole text where two short names would be the same column."""
+    short = [c.short_name for c in crits]
+    return [name if short.count(name) == 1 else c.text for name, c in zip(short, crits)]
+
 
 class CardScore(Versioned, db.Model):
     __table_args__ = (UniqueConstraint("criterion_id", "school_id"),)
@@ -53,8 +66,8 @@ class CardScore(Versioned, db.Model):
 
     criterion = relationship(CardCriterion)
 
-    def __str__(self):
-        return f"{self.criterion.code}: {self.points}"
+    def __str__(self):  # history shows it: the criterion's words, never its code
+        return self.criterion.text[:120]
 
 
 class ShnorDecision(db.Model):
@@ -64,11 +77,16 @@ class ShnorDecision(db.Model):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
     year: Mapped[int]
     school_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    decision: Mapped[str] = mapped_column(String(20))  # confirmed | declined
+    # confirmed | declined | exited. Leaving the list is one more decision on the same school and
+    # year, with the same who / when / why, so it lives here, not in a model of its own: the
+    # year's decisions on a school read as one history, and the year-over-year list reads one table.
+    decision: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
     total: Mapped[float]
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The date of the decision itself (the department's order), which may precede its entry.
+    decision_date: Mapped[date | None]
     partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnership.id"))
 
     school = relationship("Organisation")

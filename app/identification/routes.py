@@ -3,15 +3,16 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..forms import db_int, form_errors
+from ..activity.labels import N_
+from ..forms import db_int, form_errors, parse_number
 from .. import imports, policy
 from ..editing import Conflict
 from ..extensions import db
 from ..htmx import render
 from ..orgs.models import Organisation
-from ..timeutil import school_year
+from ..timeutil import school_year, today
 from . import bp, services
-from .forms import (ContextThresholdForm, CriterionForm, DecisionForm, ImportForm, RiskFactorForm, RiskForm,
+from .forms import (ContextThresholdForm, CriterionForm, DecisionForm, ExitForm, ImportForm, RiskFactorForm, RiskForm,
                     ThresholdForm)
 from .models import CardCriterion, RiskFactor
 
@@ -38,6 +39,7 @@ def _card_context(year, **extra):
     card, crits, rows = services.grid(current_user.municipality_id, year)
     previous, entered, left = services.year_changes(current_user.municipality_id, year)
     return dict(year=year, card=card, criteria=crits, rows=rows, previous=previous, entered=entered, left=left,
+                exits=services.exits(current_user.municipality_id, year),
                 threshold_form=ThresholdForm(threshold=card.threshold), import_form=ImportForm(),
                 risk_factors=services.risk_factors(current_user.municipality_id, year),
                 factor_form=RiskFactorForm(), **extra)
@@ -57,13 +59,13 @@ def save_score(year):
     if criterion.year != year or not school.is_school:
         abort(404)
     try:
-        points = float(request.form.get("points", "").replace(",", "."))
+        points = parse_number(request.form.get("points", ""))
     except ValueError:
         points = None
     problem = services.validate_points(criterion, points)
     status, message = 200, None
     if problem:
-        status, message = 422, _("%(s)s, «%(c)s»: %(p)s", s=school.short_name, c=criterion.code, p=problem)
+        status, message = 422, _("%(s)s, «%(c)s»: %(p)s", s=school.short_name, c=criterion.short_name, p=problem)
     else:
         try:
             services.save_score(current_user, criterion, school, points, request.form.get("version"))
@@ -71,7 +73,7 @@ def save_score(year):
             db.session.rollback()
             status = 409
             message = _("%(s)s, «%(c)s»: балл уже изменил другой участник — показано текущее значение.",
-                        s=school.short_name, c=criterion.code)
+                        s=school.short_name, c=criterion.short_name)
     return render(CARD, block="grid", status=status, message=message, **_card_context(year))
 
 
@@ -84,7 +86,8 @@ def threshold(year):
         return redirect(url_for("identification.card", year=year)), 303
     try:
         services.save_changes(current_user, card, {"threshold": form.threshold.data}, card.version,
-                              scope=f"card:{card.municipality_id}:{year}", summary=f"Порог карты {card}")
+                              scope=f"card:{card.municipality_id}:{year}", message=N_("Порог карты %(name)s"),
+                              params={"name": str(card)})
     except Conflict:
         flash(_("Порог уже изменил другой участник."), "warning")
     return redirect(url_for("identification.card", year=year))
@@ -141,7 +144,7 @@ def edit_criterion(card_criterion_id):
     data = {f: getattr(form, f).data for f in ("code", "text", "scoring", "max_points", "is_active")}
     try:
         services.save_changes(current_user, criterion, data, form.version.data,
-                              scope=f"card:{criterion.municipality_id}:{criterion.year}", summary=str(criterion))
+                              scope=f"card:{criterion.municipality_id}:{criterion.year}")
     except Conflict:
         flash(_("Критерий уже изменил другой участник: ниже текущая версия."), "warning")
         return redirect(url_for("identification.criteria", year=criterion.year)), 303
@@ -158,7 +161,10 @@ def decision(year, org_id):
     row = next(r for r in services.grid(current_user.municipality_id, year)[2] if r["school"].id == school.id)
     form = DecisionForm()
     all_schools, curators = services.schools_and_curators(current_user.municipality_id)
-    form.tutor_school_id.choices = [(s.id, s.short_name) for s in all_schools if s.id != school.id]
+    # Only schools that may be tutors are offered; a post is checked against all of them so
+    # that a ШНОР school sent from a stale page is refused with the reason (services.decide).
+    form.tutor_school_id.choices = [(s.id, s.short_name) for s in all_schools if s.id != school.id
+                                    and (request.method == "POST" or not s.is_low_results)]
     form.curator_id.choices = [(u.id, u.full_name) for u in curators]
     if request.method == "GET":
         form.start_year.data = year
@@ -172,7 +178,12 @@ def decision(year, org_id):
             data = {f: getattr(form, f).data for f in ("decision", "reason", "tutor_school_id", "curator_id",
                                                        "start_year", "agreement_number", "agreement_date")}
             policy.load(Organisation, data["tutor_school_id"], "view")
-            _decision, programme = services.decide(current_user, school, year, row["total"], data)
+            try:
+                _decision, programme = services.decide(current_user, school, year, row["total"], data)
+            except ValueError as exc:
+                form.decision.errors.append(str(exc))
+                return render("identification/decision.html", year=year, school=school, row=row, form=form,
+                              status=422)
             if programme is not None:
                 flash(_("Статус ШНОР подтверждён; сопровождение и черновик программы созданы."), "success")
                 return redirect(url_for("programmes.programme", programme_id=programme.id))
@@ -182,18 +193,54 @@ def decision(year, org_id):
                   status=422 if request.method == "POST" else 200)
 
 
+@bp.route("/identification/<int:year>/schools/<int:org_id>/exit", methods=["GET", "POST"])
+def exit_decision(year, org_id):
+    """The admin's decision to take a school off the ШНОР list (services.exit_shnor)."""
+    school = policy.load(Organisation, org_id, "view")
+    year, _card_obj = _card(year, "edit")
+    if not school.is_school:
+        abort(404)
+    form = ExitForm()
+    if request.method == "GET":
+        form.decision_date.data = today()
+    if form.validate_on_submit():
+        if form.decision_date.data > today():
+            form.decision_date.errors.append(_("Дата решения не может быть позже сегодняшнего дня."))
+        else:
+            try:
+                services.exit_shnor(current_user, school, year, form.reason.data, form.decision_date.data)
+            except ValueError as exc:
+                form.reason.errors.append(str(exc))
+            else:
+                flash(_("Школа выведена из списка ШНОР; сопровождение завершено."), "success")
+                return redirect(url_for("identification.card", year=year))
+    return render("identification/exit.html", year=year, school=school, form=form,
+                  programme=services.current_programme_of(school.id),
+                  status=422 if request.method == "POST" else 200)
+
+
 @bp.route("/identification/context", methods=["GET", "POST"])
 def context():
     municipality = policy.require("compare_schools")
+    years = services.context_years(municipality.id)
+    current = school_year()
+    # The asked year, else the newest year with data up to now (the new year may not be filled in yet).
+    year = request.args.get("year", type=db_int) or next((y for y in years if y <= current), current)
     form = ContextThresholdForm(threshold=municipality.context_index_threshold)
     if request.method == "POST":
         policy.require("manage")
         if form.validate_on_submit():
             municipality.context_index_threshold = form.threshold.data
-            db.session.commit()
-            return redirect(url_for("identification.context"))
-    return render("identification/context.html", rows=services.context_indices(municipality.id), form=form,
-                  threshold=municipality.context_index_threshold, status=422 if request.method == "POST" else 200)
+            db.session.flush()
+            return redirect(url_for("identification.context", year=year))
+    rows = services.context_indices(municipality.id, year)
+    # The rule is the municipality's; the rows a tutor school sees are its own and its schools'.
+    threshold = services.context_threshold(municipality, rows)
+    visible = policy.schools_with_visible_context()
+    rows = services.flag_unfavourable([r for r in rows if r["school"].id in visible], threshold)
+    return render("identification/context.html", rows=rows, form=form, threshold=threshold, year=year,
+                  years=sorted(set(years) | {current}, reverse=True),
+                  status=422 if request.method == "POST" else 200)
 
 
 def _risk_school(org_id, manage=False):

@@ -1,20 +1,25 @@
 """The diagnostic card, context index, risk profile, decisions and the watchlist."""
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import imports, policy
+from ..activity.labels import N_
 from ..activity.services import record
 from ..demo import content
 from ..editing import create, save_changes, save_or_create  # noqa: F401  (routes use the first two)
 from ..extensions import db
 from ..orgs.models import ContextFactor, ContextValue, Partnership
+from ..orgs import services as orgs_services
 from ..orgs.services import schools
 from ..programmes import services as programmes
+from ..programmes.forms import PROGRAMME_STATUS_LABELS
 from ..programmes.models import Programme
 from ..timeutil import today
+from ..ui import show_date
 from ..versioning import Conflict
-from .models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision
+from .models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision, column_names
 
 RISK_LEVEL_NAMES = {"low": "низкий", "medium": "средний", "high": "высокий"}
 SCORING_NAMES = {"binary": "да/нет (1/0)", "per_sign": "баллы по признакам (до максимума)"}
@@ -107,11 +112,12 @@ def save_score(actor, criterion, school, points, version):
         actor, score, lambda: CardScore(municipality_id=criterion.municipality_id, criterion_id=criterion.id,
                                         school_id=school.id),
         {"points": points}, version, conflict_with=criterion,
-        scope=f"card:{criterion.municipality_id}:{criterion.year}", summary=f"{school.short_name}: {criterion.code}")
+        scope=f"card:{criterion.municipality_id}:{criterion.year}", message=N_("%(school)s: %(criterion)s"),
+        params={"school": school.short_name, "criterion": criterion.text[:120]})
 
 
 def import_headers(crits):
-    return ("Школа",) + tuple(f"{c.code}: {c.text[:60].strip()}" for c in crits)
+    return ("Школа",) + tuple(column_names(crits))
 
 
 def card_template(municipality_id, year):
@@ -120,7 +126,8 @@ def card_template(municipality_id, year):
         "Диагностическая карта", import_headers(crits),
         [f"Диагностическая карта {year}/{year + 1}: как заполнить",
          "Одна строка — одна школа; «Школа» — краткое название, как в Опоре.",
-         *[f"{c.code}: {c.text} — {SCORING_NAMES[c.scoring]}, максимум {c.max_points}" for c in crits],
+         *[f"{name}: {c.text} — {SCORING_NAMES[c.scoring]}, максимум {c.max_points}"
+           for name, c in zip(column_names(crits), crits)],
          "Пустая ячейка — 0. Если хотя бы одна ячейка с ошибкой, не загружается ничего."],
         examples=[(s.short_name,) + (None,) * len(crits) for s in schools(municipality_id)],
         widths={"Школа": 28})
@@ -171,9 +178,9 @@ def import_scores(actor, municipality_id, year, file_storage):
                 score.points = value
         db.session.flush()
         card = card_year(municipality_id, year)
-        record(actor, card, "import", {"rows": [None, len(seen)]}, summary=f"Импорт диагностической карты: {len(seen)} школ",
+        record(actor, card, "import", {"rows": [None, len(seen)]}, message=N_("Импорт диагностической карты"),
                scope=f"card:{municipality_id}:{year}")
-        db.session.commit()
+        db.session.flush()
     except Exception:
         db.session.rollback()
         raise
@@ -182,7 +189,14 @@ def import_scores(actor, municipality_id, year, file_storage):
 
 def decide(actor, school, year, total, data):
     """The one form: record the decision; on confirmation flag the school, create the partnership
-    and a programme draft from the template."""
+    and a programme draft from the template. Raises ValueError (nothing written) when the
+    partnership or its programme would break the department's rules."""
+    if data["decision"] == "confirmed":
+        error = orgs_services.tutor_school_error(data["tutor_school_id"]) or programmes.programme_years_error(
+            Partnership(school_id=school.id, start_year=data["start_year"], end_year=data["start_year"] + 2),
+            data["start_year"])
+        if error:
+            raise ValueError(error)
     decision = ShnorDecision(municipality_id=school.municipality_id, year=year, school_id=school.id,
                              decision=data["decision"], reason=data["reason"], total=total, decided_by_id=actor.id)
     db.session.add(decision)
@@ -198,25 +212,84 @@ def decide(actor, school, year, total, data):
         db.session.flush()
         decision.partnership_id = partnership.id
         record(actor, partnership, "create", {"school_id": [None, school.id]},
-               summary=f"Сопровождение по решению о статусе ШНОР: {school.short_name}")
+               message=N_("Сопровождение по решению о статусе ШНОР: %(school)s"), params={"school": school.short_name})
         record(actor, school, "update", {"is_low_results": [False, True]},
-               summary=f"Статус ШНОР подтверждён: {data['reason'][:150]}")
-        db.session.commit()
+               message=N_("Статус ШНОР подтверждён: %(reason)s"), params={"reason": data["reason"][:150]})
+        db.session.flush()
         programme = programmes.create_programme(actor, partnership, data["start_year"])
     else:
-        db.session.commit()
+        db.session.flush()
     return decision, programme
+
+
+def exit_shnor(actor, school, year, reason, decision_date):
+    """Take a school off the ШНОР list by a recorded decision. The school leaves when its
+    programme is over: while one is unfinished the exit is refused (ValueError, nothing written),
+    because a department head ends the support at the programme's end, not in the middle of it.
+    The decision clears the flag and ends the school's active partnership with the same reason."""
+    if not school.is_low_results:
+        raise ValueError(_("Школа не в списке ШНОР."))
+    programme = current_programme_of(school.id)
+    if programme is not None:
+        raise ValueError(_("Программа «%(name)s» ещё не завершена (%(status)s): сначала завершите её "
+                           "или закройте досрочно, затем выводите школу из списка ШНОР.",
+                           name=programme.name, status=PROGRAMME_STATUS_LABELS[programme.status]))
+    partnership = db.session.scalar(select(Partnership).where(Partnership.school_id == school.id,
+                                                              Partnership.is_active.is_(True))
+                                    .order_by(Partnership.start_year.desc()))
+    total = next((r["total"] for r in grid(school.municipality_id, year)[2] if r["school"].id == school.id), 0)
+    decision = ShnorDecision(municipality_id=school.municipality_id, year=year, school_id=school.id,
+                             decision="exited", reason=reason, total=total or 0, decided_by_id=actor.id,
+                             decision_date=decision_date, partnership_id=partnership.id if partnership else None)
+    db.session.add(decision)
+    school.is_low_results = False
+    record(actor, school, "update", {"is_low_results": [True, False]},
+           message=N_("Выведена из списка ШНОР (%(exit_date)s): %(reason)s"),
+           params={"exit_date": decision_date.isoformat(), "reason": reason[:150]})
+    if partnership is not None:
+        partnership.is_active = False
+        partnership.ended_on = decision_date
+        partnership.ended_reason = reason
+        record(actor, partnership, "update", {"is_active": [True, False], "ended_on": [None, decision_date.isoformat()]},
+               message=N_("Сопровождение завершено: школа выведена из списка ШНОР (%(school)s)"),
+               params={"school": school.short_name})
+    db.session.flush()
+    return decision
+
+
+def exits(municipality_id, year):
+    """Decisions of the school year `year` that took schools off the ШНОР list, by date."""
+    return db.session.scalars(select(ShnorDecision).where(
+        ShnorDecision.municipality_id == municipality_id, ShnorDecision.year == year,
+        ShnorDecision.decision == "exited").order_by(ShnorDecision.decision_date, ShnorDecision.id)).all()
 
 
 # --- Context index ----------------------------------------------------------------------------
 
-def context_indices(municipality_id):
-    """Per school: index of unfavourable context, 0–100 — the mean over the factors of the share
-    of students affected by a negative factor, or not reached by a positive one."""
+# Without a threshold set by the department, a school is in unfavourable context when its index
+# is at least one standard deviation above the municipality's mean (seed 002 gives the factors
+# and their direction, not a cut-off; the mean + 1 SD rule marks the schools that stand out from
+# their own municipality, roughly the top sixth of a normal spread). Too few schools: no rule.
+AUTO_THRESHOLD_MIN_SCHOOLS = 3
+
+
+def context_years(municipality_id):
+    """School years that have context data, newest first."""
+    return db.session.scalars(select(ContextValue.school_year).distinct()
+                              .join(ContextFactor, ContextFactor.id == ContextValue.factor_id)
+                              .where(ContextFactor.municipality_id == municipality_id)
+                              .order_by(ContextValue.school_year.desc())).all()
+
+
+def context_indices(municipality_id, year):
+    """Per school: index of unfavourable context in the school year `year`, 0–100 — the mean over
+    the factors of that year's share of students affected by a negative factor, or not reached
+    by a positive one."""
     factors = {f.id: f for f in db.session.scalars(select(ContextFactor).where(
         ContextFactor.municipality_id == municipality_id))}
     values = db.session.execute(select(ContextValue.organisation_id, ContextValue.factor_id, ContextValue.share)
-                                .where(ContextValue.factor_id.in_(list(factors)))).all()
+                                .where(ContextValue.factor_id.in_(list(factors)),
+                                       ContextValue.school_year == year)).all()
     parts = {}
     for org_id, factor_id, share in values:
         if share is None:
@@ -229,6 +302,28 @@ def context_indices(municipality_id):
         index = round(sum(own) / len(own), 1) if own else None
         result.append({"school": school, "index": index, "factors": len(own)})
     return sorted(result, key=lambda r: (r["index"] is None, -(r["index"] or 0)))
+
+
+def context_threshold(municipality, rows):
+    """The threshold in effect for `rows` (context_indices of one year) and how it was found:
+    {"value": float or None, "automatic": bool, "mean", "sd", "schools"}."""
+    indices = [r["index"] for r in rows if r["index"] is not None]
+    if municipality.context_index_threshold is not None:
+        return {"value": municipality.context_index_threshold, "automatic": False, "schools": len(indices)}
+    if len(indices) < AUTO_THRESHOLD_MIN_SCHOOLS:
+        return {"value": None, "automatic": True, "schools": len(indices)}
+    mean = sum(indices) / len(indices)
+    sd = (sum((x - mean) ** 2 for x in indices) / len(indices)) ** 0.5
+    return {"value": round(mean + sd, 1), "automatic": True, "mean": round(mean, 1), "sd": round(sd, 1),
+            "schools": len(indices)}
+
+
+def flag_unfavourable(rows, threshold):
+    """Mark each row: at or above the threshold in effect (False when there is none)."""
+    for r in rows:
+        r["unfavourable"] = threshold["value"] is not None and r["index"] is not None \
+            and r["index"] >= threshold["value"]
+    return rows
 
 
 # --- Risk profile -----------------------------------------------------------------------------
@@ -253,7 +348,7 @@ def add_risk_factor(municipality_id, year, name):
     position = len(risk_factors(municipality_id, year)) + 1
     db.session.add(RiskFactor(municipality_id=municipality_id, year=year, code=f"custom-{position}", name=name,
                               position=position))
-    db.session.commit()
+    db.session.flush()
 
 
 def school_risks(school, year):
@@ -269,7 +364,8 @@ def save_risk(actor, school, factor, data, version):
     return save_or_create(
         actor, risk, lambda: SchoolRisk(municipality_id=school.municipality_id, school_id=school.id,
                                         factor_id=factor.id),
-        data, version, conflict_with=factor, scope=f"risks:{school.id}", summary=f"{school.short_name}: {factor.name}")
+        data, version, conflict_with=factor, scope=f"risks:{school.id}", message=N_("%(school)s: %(factor)s"),
+        params={"school": school.short_name, "factor": factor.name})
 
 
 def risk_to_section(actor, risk, programme):
@@ -277,8 +373,8 @@ def risk_to_section(actor, risk, programme):
     section = programmes.add_section(actor, programme, f"Антирисковое направление: {risk.factor.name}")
     risk.section_id = section.id
     record(actor, risk, "update", {"section_id": [None, section.id]}, scope=f"risks:{risk.school_id}",
-           summary=f"{risk.factor.name}: антирисковое направление в программе")
-    db.session.commit()
+           message=N_("%(factor)s: антирисковое направление в программе"), params={"factor": risk.factor.name})
+    db.session.flush()
     return section
 
 
@@ -294,7 +390,7 @@ def watchlist(user):
     """Supported schools that need attention now, each with the reasons."""
     from ..visits.models import Visit
 
-    now = today()
+    now = today(user.municipality)
     weeks = user.municipality.visit_coverage_weeks
     rows = []
     for partnership in db.session.scalars(policy.visible_partnerships(user).where(Partnership.is_active.is_(True))):
@@ -314,7 +410,7 @@ def watchlist(user):
         last = db.session.scalar(select(func.max(Visit.visit_date)).where(Visit.partnership_id == partnership.id,
                                                                           Visit.status == "submitted"))
         if last is None or last < now - timedelta(weeks=weeks):
-            reasons.append(f"нет выезда {weeks} нед." + (f" (последний {last.strftime('%d.%m.%Y')})" if last else ""))
+            reasons.append(f"нет выезда {weeks} нед." + (f" (последний {show_date(last)})" if last else ""))
         if reasons:
             rows.append({"partnership": partnership, "programme": programme, "reasons": reasons})
     return rows

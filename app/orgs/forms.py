@@ -1,13 +1,24 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from ..forms import Form
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..forms import Form, NumberField
+from ..timeutil import is_zone
 
 KIND_LABELS = {
     "department": _l("Управление образования"),
     "method_centre": _l("Методический центр"),
     "school": _l("Школа"),
 }
+
+
+class TimezoneForm(Form):
+    timezone = StringField(_l("Часовой пояс муниципалитета"), description=_l("Например: Asia/Krasnoyarsk, Europe/Moscow."),
+                           validators=[DataRequired(_l("Укажите часовой пояс.")), Length(max=64)])
+
+    def validate_timezone(self, field):
+        if not is_zone(field.data):
+            raise ValidationError(_l("Неизвестный часовой пояс: укажите название вида Asia/Krasnoyarsk или Europe/Moscow."))
 
 
 class OrganisationRowForm(Form):
@@ -24,7 +35,7 @@ class OrganisationForm(OrganisationRowForm):
     kind = SelectField(_l("Тип"), choices=list(KIND_LABELS.items()))
     name = StringField(_l("Полное название"), validators=[DataRequired(_l("Введите полное название.")), Length(max=300)])
     address = StringField(_l("Адрес"), validators=[Optional(), Length(max=300)])
-    students = IntegerField(_l("Число обучающихся"), validators=[Optional(), NumberRange(0, 10000, _l("От 0 до 10 000."))])
+    students = NumberField(_l("Число обучающихся"), integer=True, validators=[Optional(), NumberRange(0, 10000, _l("От 0 до 10 000."))])
     is_archived = BooleanField(_l("В архиве"))
 
 
@@ -32,7 +43,7 @@ class PartnershipForm(Form):
     school_id = SelectField(_l("Сопровождаемая школа (ШНОР)"), coerce=int)
     tutor_school_id = SelectField(_l("Школа-тьютор"), coerce=int)
     curator_id = SelectField(_l("Специалист-куратор"), coerce=int)
-    start_year = IntegerField(_l("Первый учебный год начинается в"),
+    start_year = NumberField(_l("Первый учебный год начинается в"), integer=True,
                               validators=[DataRequired(_l("Укажите год.")), NumberRange(2015, 2040, _l("Год от 2015 до 2040."))])
     agreement_number = StringField(_l("Номер сетевого договора"), validators=[Optional(), Length(max=60)])
     agreement_date = DateField(_l("Дата сетевого договора"), validators=[Optional()])

@@ -18,8 +18,9 @@ class Municipality(db.Model):
     region: Mapped[str] = mapped_column(String(200), default="")
     # Supported schools without a visit for longer than this are flagged on the visits page.
     visit_coverage_weeks: Mapped[int] = mapped_column(default=6, server_default="6")
-    # Schools whose index of unfavourable context reaches this are suggested as ШНСУ.
-    context_index_threshold: Mapped[float] = mapped_column(default=20.0, server_default="20")
+    # Schools whose index of unfavourable context reaches this are suggested as ШНСУ;
+    # None: automatic, derived from the municipality's own distribution (identification.services).
+    context_index_threshold: Mapped[float | None]
     # IANA zone: every date and time is shown in it, and "today" is its today.
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Krasnoyarsk",
                                           server_default="Asia/Krasnoyarsk")
@@ -70,13 +71,15 @@ class ContextFactor(db.Model):
 
 
 class ContextValue(db.Model):
-    """A school's share (percent) for one context factor."""
+    """A school's share (percent) for one context factor in one school year: families change,
+    and last year's index must stay what it was when this year's data come in."""
 
-    __table_args__ = (UniqueConstraint("organisation_id", "factor_id"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "factor_id", "school_year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     factor_id: Mapped[int] = mapped_column(ForeignKey("context_factor.id"))
+    school_year: Mapped[int]  # named by the year it starts, as timeutil.school_year()
     share: Mapped[float | None]
 
     factor = relationship(ContextFactor, lazy="joined")
@@ -96,11 +99,18 @@ class Partnership(Versioned, db.Model):
     agreement_date: Mapped[date | None]
     note: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set when the school leaves the ШНОР list (identification.services.exit_shnor): why and when
+    # the support ended, as opposed to a partnership merely switched off.
+    ended_on: Mapped[date | None]
+    ended_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     school = relationship(Organisation, foreign_keys=[school_id])
     tutor_school = relationship(Organisation, foreign_keys=[tutor_school_id])
     curator = relationship("User", foreign_keys=[curator_id])
+
+    def __str__(self):  # history names a partnership by its school
+        return self.school.short_name if self.school is not None else ""
 
     @property
     def years_label(self):

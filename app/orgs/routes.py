@@ -1,18 +1,21 @@
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import FloatField
 from wtforms.validators import NumberRange, Optional
 
 from .. import policy
-from ..activity.services import history_of
+from ..activity.labels import N_
+from ..activity.services import history_of, record
 from ..editing import Conflict, create, save_changes
 from ..htmx import render
 from ..orgs.models import ORG_KINDS
+from ..timeutil import school_year
 from . import bp, services
-from .forms import (KIND_LABELS, OrganisationForm, OrganisationRowForm, PartnershipForm, PartnershipRowForm)
+from .forms import (KIND_LABELS, OrganisationForm, OrganisationRowForm, PartnershipForm, PartnershipRowForm,
+                    TimezoneForm)
 from .models import Organisation, Partnership
-from ..forms import Form
+from ..extensions import db
+from ..forms import Form, NumberField, form_errors
 
 LIST = "orgs/organisations.html"
 
@@ -31,7 +34,27 @@ def organisations():
     kind = kind if kind in ORG_KINDS else ""
     flag = request.args.get("flag", "")
     orgs = services.search_organisations(q, kind, flag)
-    return render(LIST, block="results", orgs=orgs, q=q, kind=kind, flag=flag, kinds=KIND_LABELS)
+    return render(LIST, block="results", orgs=orgs, q=q, kind=kind, flag=flag, kinds=KIND_LABELS,
+                  timezone_form=TimezoneForm(timezone=current_user.municipality.timezone))
+
+
+@bp.post("/orgs/timezone")
+def save_timezone():
+    """The municipality's zone: every time is shown in it and "today" is its today."""
+    municipality = policy.require("manage")
+    form = TimezoneForm()
+    if not form.validate_on_submit():
+        flash(form_errors(form), "error")
+        return redirect(url_for("orgs.organisations")), 303
+    if form.timezone.data != municipality.timezone:
+        # An event like every write: cached pages key on the newest one and show times anew.
+        record(current_user, municipality, "update", {"timezone": [municipality.timezone, form.timezone.data]},
+               message=N_("Часовой пояс: %(zone)s"), params={"zone": form.timezone.data},
+               municipality_id=municipality.id)
+        municipality.timezone = form.timezone.data
+        db.session.flush()
+    flash(_("Часовой пояс муниципалитета: %(zone)s.", zone=form.timezone.data), "success")
+    return redirect(url_for("orgs.organisations"))
 
 
 @bp.route("/orgs/new", methods=["GET", "POST"])
@@ -49,7 +72,9 @@ def new_organisation():
 @bp.get("/orgs/<int:org_id>")
 def organisation(org_id):
     org = policy.load(Organisation, org_id, "view")
-    return render("orgs/organisation.html", org=org, profile=services.context_profile(org),
+    year = school_year()
+    profile = services.context_profile(org, year) if org.is_school and policy.can_see_context_of(org) else None
+    return render("orgs/organisation.html", org=org, profile=profile, context_year=year,
                   partnerships=services.partnerships_of(org), history=history_of(org, 30), kinds=KIND_LABELS)
 
 
@@ -100,32 +125,53 @@ def save_organisation_row(org_id):
 @bp.route("/orgs/<int:org_id>/context", methods=["GET", "POST"])
 def context_profile(org_id):
     org = policy.load(Organisation, org_id, "edit")
-    profile = services.context_profile(org)
+    year = school_year()  # the data describe this year's families; earlier years stay as entered
+    profile = services.context_profile(org, year)
 
     class ContextForm(Form):  # one field per factor of the municipality's catalogue
         pass
 
-    for factor, share in profile:
-        setattr(ContextForm, f"f{factor.id}", FloatField(
+    for factor, share, _previous in profile:
+        setattr(ContextForm, f"f{factor.id}", NumberField(
             factor.name, default=share,
             validators=[Optional(), NumberRange(0, 100, _("Доля — от 0 до 100 %%."))]))
     form = ContextForm()
     if form.validate_on_submit():
-        shares = {factor.id: form[f"f{factor.id}"].data for factor, _share in profile}
-        services.save_context_profile(current_user, org, shares)
+        shares = {factor.id: form[f"f{factor.id}"].data for factor, _share, _previous in profile}
+        services.save_context_profile(current_user, org, shares, year)
         flash(_("Контекстный профиль сохранён."), "success")
         return redirect(url_for("orgs.organisation", org_id=org.id))
-    return render("orgs/context_form.html", org=org, form=form, profile=profile,
+    return render("orgs/context_form.html", org=org, form=form, profile=profile, year=year,
                   status=422 if request.method == "POST" else 200)
 
 
 # --- Partnerships ------------------------------------------------------------------
 
-def _partnership_choices(form):
+def _partnership_choices(form, item=None):
     schools = services.schools(current_user.municipality_id)
     form.school_id.choices = [(s.id, s.short_name) for s in schools]
-    form.tutor_school_id.choices = [(s.id, s.short_name) for s in schools]
+    # The list offers only schools that may be tutors; a post (a page opened before a school
+    # became ШНОР) is checked against all schools so that the refusal says why (_partnership_valid).
+    tutors = schools if request.method == "POST" else services.tutor_school_choices(current_user.municipality_id)
+    if item is not None and item.tutor_school not in tutors:
+        tutors.append(item.tutor_school)  # shown as it is; saving it is refused with the reason
+    form.tutor_school_id.choices = [(s.id, s.short_name) for s in tutors]
     form.curator_id.choices = [(u.id, u.full_name) for u in services.curators(current_user.municipality_id)]
+
+
+def _partnership_valid(form, item=None):
+    """The form's own checks, then the department's rules (services); errors shown on the form."""
+    if not form.validate_on_submit():
+        return False
+    error = services.tutor_school_error(form.tutor_school_id.data)
+    if error:
+        form.tutor_school_id.errors.append(error)
+        return False
+    error = services.partnership_years_error(item, form.start_year.data, form.start_year.data + 2)
+    if error:
+        form.start_year.errors.append(error)
+        return False
+    return True
 
 
 def _partnership_data(form):
@@ -148,7 +194,7 @@ def new_partnership():
     _partnership_choices(form)
     if request.method == "GET" and request.args.get("school", "").isdigit():
         form.school_id.data = int(request.args["school"])
-    if form.validate_on_submit():
+    if _partnership_valid(form):
         item = Partnership(municipality_id=current_user.municipality_id, **_partnership_data(form))
         create(current_user, item, services.PARTNERSHIP_FIELDS)
         flash(_("Сопровождение создано."), "success")
@@ -166,10 +212,10 @@ def partnership(partnership_id):
 def edit_partnership(partnership_id):
     item = policy.load(Partnership, partnership_id, "edit")
     form = PartnershipForm(obj=item)
-    _partnership_choices(form)
+    _partnership_choices(form, item)
     if request.method == "GET":
         form.version.data = item.version
-    if form.validate_on_submit():
+    if _partnership_valid(form, item):
         try:
             save_changes(current_user, item, _partnership_data(form), form.version.data)
         except Conflict as exc:

@@ -1,8 +1,10 @@
 """Organisations, context profiles and partnerships."""
-from sqlalchemy import func, or_
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
 
 from .. import policy
 from ..accounts.models import User
+from ..activity.labels import N_
 from ..activity.services import diff, record
 from ..extensions import db
 from .models import ContextFactor, ContextValue, Organisation, Partnership
@@ -43,33 +45,69 @@ def curators(municipality_id):
     ).all()
 
 
-def context_profile(org):
-    """[(factor, share or None)] for every factor of the municipality, in catalogue order."""
+def _context_values(org, year):
+    return {v.factor_id: v for v in db.session.scalars(
+        db.select(ContextValue).where(ContextValue.organisation_id == org.id, ContextValue.school_year == year))}
+
+
+def context_profile(org, year):
+    """[(factor, share or None, previous year's share or None)] for every factor of the
+    municipality, in catalogue order, for the school year `year`."""
     factors = db.session.scalars(
         db.select(ContextFactor).where(ContextFactor.municipality_id == org.municipality_id).order_by(ContextFactor.position)
     ).all()
-    values = {v.factor_id: v.share for v in db.session.scalars(
-        db.select(ContextValue).where(ContextValue.organisation_id == org.id))}
-    return [(f, values.get(f.id)) for f in factors]
+    values = {k: v.share for k, v in _context_values(org, year).items()}
+    previous = {k: v.share for k, v in _context_values(org, year - 1).items()}
+    return [(f, values.get(f.id), previous.get(f.id)) for f in factors]
 
 
-def save_context_profile(actor, org, shares):
-    """shares: {factor_id: float or None}. Recorded in the school's history."""
-    existing = {v.factor_id: v for v in db.session.scalars(
-        db.select(ContextValue).where(ContextValue.organisation_id == org.id))}
+def save_context_profile(actor, org, shares, year):
+    """shares: {factor_id: float or None} for the school year `year`; other years stay as they
+    were. Recorded in the school's history."""
+    existing = _context_values(org, year)
     before = {str(k): v.share for k, v in existing.items()}
     for factor_id, share in shares.items():
         row = existing.get(factor_id)
         if row is None:
-            db.session.add(ContextValue(organisation_id=org.id, factor_id=factor_id, share=share))
+            db.session.add(ContextValue(organisation_id=org.id, factor_id=factor_id, school_year=year, share=share))
         else:
             row.share = share
     after = {str(k): v for k, v in shares.items()}
     changes = diff(before, after)
     if changes:
-        record(actor, org, "context", changes, summary=f"{org.short_name}: контекстный профиль")
-    db.session.commit()
+        record(actor, org, "context", changes,
+               message=N_("%(school)s: контекстный профиль, %(year)s/%(next_year)s уч. год"),
+               params={"school": org.short_name, "year": year, "next_year": year + 1})
+    db.session.flush()
     return changes
+
+
+def tutor_school_error(tutor_school_id):
+    """A ШНОР school is itself being supported: it cannot support another one."""
+    tutor = db.session.get(Organisation, tutor_school_id) if tutor_school_id else None
+    if tutor is not None and tutor.is_low_results:
+        return _("%(school)s — школа с низкими результатами (ШНОР): она не может быть школой-тьютором.",
+                 school=tutor.short_name)
+    return None
+
+
+def tutor_school_choices(municipality_id, exclude_id=None):
+    """Schools that may be chosen as a tutor school: not ШНОР, not the supported school itself."""
+    return [s for s in schools(municipality_id) if not s.is_low_results and s.id != exclude_id]
+
+
+def partnership_years_error(partnership, start_year, end_year):
+    """Changing a partnership's years must keep its programmes inside them."""
+    from ..programmes.models import Programme  # programmes import orgs: import here, not at the top
+    if partnership is None or partnership.id is None:
+        return None
+    outside = db.session.scalar(select(Programme).where(
+        Programme.partnership_id == partnership.id,
+        or_(Programme.start_year < start_year, Programme.end_year > end_year)).limit(1))
+    if outside is not None:
+        return _("Программа «%(name)s» (%(years)s) выйдет за годы сопровождения.",
+                 name=outside.name, years=outside.years_label)
+    return None
 
 
 def partnerships_of(org):

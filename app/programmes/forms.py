@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..forms import Form
+from ..forms import Form, NumberField
 from .models import DIRECTIONS, SOURCES, TASK_STATUSES
 
 TASK_STATUS_LABELS = {"planned": _l("Запланировано"), "in_progress": _l("Выполняется"), "done": _l("Выполнено"),
@@ -20,7 +20,7 @@ NUMBER = NumberRange(-1e9, 1e9, _l("Число вне допустимого д�
 
 class ProgrammeCreateForm(Form):
     partnership_id = SelectField(_l("Сопровождение (школа, тьютор, куратор)"), coerce=int)
-    start_year = IntegerField(_l("Первый учебный год начинается в"), validators=[
+    start_year = NumberField(_l("Первый учебный год начинается в"), integer=True, validators=[
         DataRequired(_l("Укажите год.")), NumberRange(2015, 2040, _l("Год от 2015 до 2040."))])
 
 
@@ -73,14 +73,14 @@ class IndicatorForm(Form):
     unit = StringField(_l("Единица"), default="%", validators=[DataRequired(_l("Укажите единицу.")), Length(max=30)])
     direction = SelectField(_l("Направление"), choices=list(DIRECTION_LABELS.items()))
     source = SelectField(_l("Источник данных"), choices=[(s, s) for s in SOURCES])
-    baseline = FloatField(_l("Базовое значение"), validators=[Optional(), NUMBER])
+    baseline = NumberField(_l("Базовое значение"), validators=[Optional(), NUMBER])
     baseline_date = DateField(_l("Дата базового значения"), validators=[Optional()])
     version = HiddenField()
 
 
 class ValueForm(Form):
-    target = FloatField(_l("План"), validators=[Optional(), NUMBER])
-    actual = FloatField(_l("Факт"), validators=[Optional(), NUMBER])
+    target = NumberField(_l("План"), validators=[Optional(), NUMBER])
+    actual = NumberField(_l("Факт"), validators=[Optional(), NUMBER])
     version = HiddenField()
 
 

@@ -12,6 +12,7 @@ from ..collab import services as collab
 from ..editing import Conflict
 from ..extensions import db, login_manager
 from ..htmx import is_fragment_request, render
+from ..i18n import ngettext
 from ..orgs.models import Partnership
 from . import bp, services
 from .render_cache import cached_page, rendered_rows
@@ -80,8 +81,11 @@ def new_programme():
         partnership = policy.load(Partnership, form.partnership_id.data, "view")
         exists = db.session.scalar(select(Programme.id).where(Programme.partnership_id == partnership.id,
                                                               Programme.start_year == form.start_year.data))
+        error = services.programme_years_error(partnership, form.start_year.data)
         if exists:
             form.start_year.errors.append(_("Программа на эти годы уже есть."))
+        elif error:
+            form.start_year.errors.append(error)
         else:
             programme = services.create_programme(current_user, partnership, form.start_year.data)
             flash(_("Программа создана по шаблону: четыре обязательных раздела и восемь отчётных периодов."), "success")
@@ -297,7 +301,7 @@ def edit_goal(goal_id):
         return _fragment("goal_form", programme, "passport-h", 422, goal=goal, form=form)
     try:
         services.save_changes(current_user, goal, {f: getattr(form, f).data for f in services.GOAL_FIELDS},
-                              form.version.data, scope=programme.scope, summary="Цель программы")
+                              form.version.data, scope=programme.scope)
     except Conflict as exc:
         form.version.data = exc.current.version
         return _fragment("goal_form", programme, "passport-h", 409, goal=goal, form=form, conflict=exc,
@@ -460,7 +464,8 @@ def bulk_status(programme_id):
         flash(_("Отметьте мероприятия для смены статуса."), "warning")
     else:
         changed, stale = services.bulk_status(current_user, programme, versions, form.status.data)
-        flash(_("Статус изменён у %(n)s мероприятий.", n=len(changed)), "success")
+        flash(ngettext("Статус изменён у %(num)d мероприятия.", "Статус изменён у %(num)d мероприятий.", len(changed),
+                       many="Статус изменён у %(num)d мероприятий."), "success")
         if stale:
             flash(_("Не изменены (их уже поменял другой участник): %(t)s",
                     t="; ".join(t.title[:60] for t in stale)), "warning")
@@ -524,7 +529,7 @@ def edit_indicator(indicator_id):
         return _indicator_fragment("indicator_form", programme, indicator, 422, form=form)
     try:
         services.save_changes(current_user, indicator, {f: getattr(form, f).data for f in services.INDICATOR_FIELDS},
-                              form.version.data, scope=programme.scope, summary=f"Показатель: {indicator.name[:80]}")
+                              form.version.data, scope=programme.scope)
     except Conflict as exc:
         form.version.data = exc.current.version
         return _indicator_fragment("indicator_form", programme, exc.current, 409, form=form, conflict=exc,

@@ -8,17 +8,19 @@ import functools
 from datetime import date
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..accounts.models import User
+from ..activity.labels import N_
 from ..activity.services import record
 from ..collab import services as collab
 from ..demo import content
 from ..editing import create, save_changes  # noqa: F401  (routes use both)
 from ..extensions import db
-from ..orgs.models import Partnership
+from ..orgs.models import Municipality, Partnership
 from ..timeutil import today, utcnow
 from ..versioning import Conflict, check_version, stale_as_conflict
 from .models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section, Task)
@@ -54,9 +56,37 @@ def default_periods(start_year):
     return periods
 
 
+PROGRAMME_YEARS = 2  # end_year = start_year + 2: the school years start_year … end_year - 1
+FINISHED = ("completed", "closed")
+
+
+def programme_years_error(partnership, start_year, exclude_id=None):
+    """Why a programme of `partnership` for start_year … start_year + 2 cannot exist, or None:
+    its years must lie within the partnership's, and the school cannot have two unfinished
+    programmes for overlapping years (the department would not know which one is in force)."""
+    end_year = start_year + PROGRAMME_YEARS
+    if start_year < partnership.start_year or end_year > partnership.end_year:
+        return _("Годы программы (%(years)s) должны лежать в годах сопровождения (%(partnership)s).",
+                 years=f"{start_year}/{start_year + 1}–{end_year - 1}/{end_year}",
+                 partnership=partnership.years_label)
+    query = select(Programme).where(Programme.school_id == partnership.school_id,
+                                    Programme.status.not_in(FINISHED),
+                                    Programme.start_year < end_year, Programme.end_year > start_year)
+    if exclude_id is not None:
+        query = query.where(Programme.id != exclude_id)
+    other = db.session.scalar(query.limit(1))
+    if other is not None:
+        return _("У школы уже есть незавершённая программа на пересекающиеся годы: «%(name)s» (%(years)s).",
+                 name=other.name, years=other.years_label)
+    return None
+
+
 def create_programme(actor, partnership, start_year=None):
     """A draft programme from the template: four mandatory sections (seed 000), eight periods (seed 002)."""
     start_year = start_year or partnership.start_year
+    error = programme_years_error(partnership, start_year)
+    if error:  # callers check first and show it on their form; this keeps the rule for every caller
+        raise ValueError(error)
     school = partnership.school
     programme = Programme(
         municipality_id=partnership.municipality_id, partnership_id=partnership.id, school_id=partnership.school_id,
@@ -71,8 +101,9 @@ def create_programme(actor, partnership, start_year=None):
     for position, (title, deadline) in enumerate(default_periods(start_year), start=1):
         db.session.add(ReportingPeriod(municipality_id=programme.municipality_id, programme_id=programme.id,
                                        position=position, title=title, deadline=deadline))
-    record(actor, programme, "create", summary=f"Создана программа: {programme.name}", scope=programme.scope)
-    db.session.commit()
+    record(actor, programme, "create", message=N_("Создана программа: %(name)s"), params={"name": programme.name},
+           scope=programme.scope)
+    db.session.flush()
     return programme
 
 
@@ -199,7 +230,7 @@ def _task_numbers_statement():
 # --- Programme passport and status ------------------------------------------------------
 
 def save_passport(actor, programme, data, version):
-    return save_changes(actor, programme, data, version, scope=programme.scope, summary="Паспорт программы")
+    return save_changes(actor, programme, data, version, scope=programme.scope, message=N_("Паспорт программы"))
 
 
 def change_status(actor, programme, new_status, version):
@@ -214,11 +245,11 @@ def change_status(actor, programme, new_status, version):
     with stale_as_conflict(programme, mine={"status": new_status}):
         db.session.flush()
         record(actor, programme, "status", {"status": [old, new_status]},
-               summary=f"Статус программы: {STATUS_TEXT[new_status]}", scope=programme.scope)
-        collab.notify(participants(programme), "status",
-                      f"{actor.full_name}: статус программы «{programme.school.short_name}» — {STATUS_TEXT[new_status]}",
+               message=N_("Статус программы: %(status)s"), params={"status": new_status}, scope=programme.scope)
+        collab.notify(participants(programme), "status", N_("%(actor)s: статус программы «%(school)s» — %(status)s"),
+                      {"actor": actor.full_name, "school": programme.school.short_name, "status": new_status},
                       url_for("programmes.programme", programme_id=programme.id), programme, actor)
-        db.session.commit()
+        db.session.flush()
     return True
 
 
@@ -229,7 +260,7 @@ STATUS_TEXT = {"draft": "черновик", "on_approval": "на согласо�
 def add_goal(actor, programme, data):
     position = (db.session.scalar(select(func.max(Goal.position)).where(Goal.programme_id == programme.id)) or 0) + 1
     goal = Goal(municipality_id=programme.municipality_id, programme_id=programme.id, position=position, **data)
-    return create(actor, goal, GOAL_FIELDS, scope=programme.scope, summary=f"Цель: {goal.text[:100]}")
+    return create(actor, goal, GOAL_FIELDS, scope=programme.scope)
 
 
 def add_section(actor, programme, title):
@@ -237,7 +268,7 @@ def add_section(actor, programme, title):
         Section.programme_id == programme.id)) or 0) + 1
     section = Section(municipality_id=programme.municipality_id, programme_id=programme.id, title=title,
                       position=position, code=f"extra-{position}")
-    return create(actor, section, ("title",), scope=programme.scope, summary=f"Раздел: {title}")
+    return create(actor, section, ("title",), scope=programme.scope)
 
 
 def delete_section(actor, section):
@@ -245,10 +276,10 @@ def delete_section(actor, section):
     if section.is_mandatory or db.session.scalar(select(func.count()).select_from(Task).where(
             Task.section_id == section.id)):
         return False
-    record(actor, section, "delete", {"title": [section.title, None]}, summary=f"Удалён раздел: {section.title}",
+    record(actor, section, "delete", {"title": [section.title, None]}, message=N_("Удалён раздел: %(title)s"), params={"title": section.title},
            scope=f"programme:{section.programme_id}")
     db.session.delete(section)
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -260,10 +291,10 @@ def add_task(actor, programme, data):
     task = Task(municipality_id=programme.municipality_id, programme_id=programme.id, position=position, **data)
     if task.status == "done":
         task.completed_at = utcnow()
-    create(actor, task, TASK_FIELDS, scope=programme.scope, summary=f"Мероприятие: {task.title[:120]}")
+    create(actor, task, TASK_FIELDS, scope=programme.scope)
     if task.owner_id:
         _after_task_change(actor, task, {"owner_id": [None, task.owner_id]})
-        db.session.commit()
+        db.session.flush()
     return task
 
 
@@ -276,7 +307,7 @@ def save_task(actor, task, data, version):
         _after_task_change(actor, task, changes)
 
     return save_changes(actor, task, data, version, scope=f"programme:{task.programme_id}",
-                        summary=f"Мероприятие: {task.title[:120]}", before_commit=before_commit)
+                        before_commit=before_commit)
 
 
 def _after_task_change(actor, task, changes):
@@ -284,11 +315,11 @@ def _after_task_change(actor, task, changes):
     url = url_for("programmes.task", task_id=task.id)
     if "owner_id" in changes and task.owner_id:
         owner = db.session.get(User, task.owner_id)
-        collab.notify([owner], "assigned", f"{actor.full_name} назначает вам мероприятие «{task.title[:150]}»",
-                      url, task, actor)
+        collab.notify([owner], "assigned", N_("%(actor)s назначает вам мероприятие «%(title)s»"),
+                      {"actor": actor.full_name, "title": task.title[:150]}, url, task, actor)
     elif "status" in changes and task.owner is not None:
-        collab.notify([task.owner], "status",
-                      f"{actor.full_name}: «{task.title[:120]}» — {TASK_STATUS_TEXT[task.status]}", url, task, actor)
+        collab.notify([task.owner], "status", N_("%(actor)s: «%(title)s» — %(status)s"),
+                      {"actor": actor.full_name, "title": task.title[:120], "status": task.status}, url, task, actor)
     if changes:
         for hook in TASK_HOOKS:
             hook(actor, task, changes)
@@ -320,8 +351,8 @@ def move_task(actor, task, direction):
     with stale_as_conflict(task):
         db.session.flush()
         record(actor, task, "move", {"position": [other.position, task.position]},
-               summary=f"Порядок: {task.title[:100]}", scope=f"programme:{task.programme_id}")
-        db.session.commit()
+               message=N_("Порядок: %(title)s"), params={"title": task.title[:100]}, scope=f"programme:{task.programme_id}")
+        db.session.flush()
     return True
 
 
@@ -343,16 +374,20 @@ def bulk_status(actor, programme, versions, status):
 def overdue_reminders(now=None, owner=None):
     """Notify owners of overdue tasks once per task: daily by `flask remind-overdue`, and for
     the signed-in user when they open their notifications."""
-    now = now or today()
-    query = select(Task).where(Task.status.in_(("planned", "in_progress")), Task.due_date < now,
-                               Task.owner_id.is_not(None)).options(joinedload(Task.owner))
-    if owner is not None:
-        query = query.where(Task.owner_id == owner.id)
-    tasks = db.session.scalars(query).all()
     sent = 0
+    # Overdue by each municipality's own today: the cron job runs at one server hour for all zones.
+    municipalities = [owner.municipality] if owner is not None else db.session.scalars(select(Municipality)).all()
+    tasks = []
+    for municipality in municipalities:
+        query = select(Task).where(Task.municipality_id == municipality.id, Task.status.in_(("planned", "in_progress")),
+                                   Task.due_date < (now or today(municipality)),
+                                   Task.owner_id.is_not(None)).options(joinedload(Task.owner))
+        if owner is not None:
+            query = query.where(Task.owner_id == owner.id)
+        tasks += db.session.scalars(query).all()
     for task in tasks:
-        if collab.notify_once(task.owner, "overdue", f"Просрочено мероприятие «{task.title[:150]}» (срок "
-                              f"{task.due_date.strftime('%d.%m.%Y')})", url_for("programmes.task", task_id=task.id), task):
+        if collab.notify_once(task.owner, "overdue", N_("Просрочено мероприятие «%(title)s» (срок %(due_date)s)"),
+                              {"title": task.title[:150], "due_date": task.due_date.isoformat()}, url_for("programmes.task", task_id=task.id), task):
             sent += 1
     db.session.commit()
     return sent
@@ -365,7 +400,7 @@ def add_indicator(actor, programme, data):
         Indicator.programme_id == programme.id)) or 0) + 1
     indicator = Indicator(municipality_id=programme.municipality_id, programme_id=programme.id, position=position,
                           **data)
-    return create(actor, indicator, INDICATOR_FIELDS, scope=programme.scope, summary=f"Показатель: {indicator.name}")
+    return create(actor, indicator, INDICATOR_FIELDS, scope=programme.scope)
 
 
 def value_for(indicator, period):
@@ -392,15 +427,18 @@ def save_value(actor, value, data, version):
         db.session.add(value)
         db.session.flush()
         record(actor, value, "update", {k: [None, v] for k, v in data.items()},
-               summary=f"{value.indicator.name[:80]} · {value.period.title}", scope=f"programme:{value.programme_id}")
+               message=N_("%(indicator)s · %(period)s"),
+               params={"indicator": value.indicator.name[:80], "period": value.period.title},
+               scope=f"programme:{value.programme_id}")
         try:
-            db.session.commit()
+            db.session.flush()
         except Exception:  # two first saves of one cell at once: the unique key refuses the second
             db.session.rollback()
             raise Conflict(value, data) from None
         return data
     return save_changes(actor, value, data, version, scope=f"programme:{value.programme_id}",
-                        summary=f"{value.indicator.name[:80]} · {value.period.title}")
+                        message=N_("%(indicator)s · %(period)s"),
+                        params={"indicator": value.indicator.name[:80], "period": value.period.title})
 
 
 # --- Period reports --------------------------------------------------------------------
@@ -409,8 +447,11 @@ def report_for(programme, period):
     report = db.session.scalar(select(PeriodReport).where(PeriodReport.programme_id == programme.id,
                                                           PeriodReport.period_id == period.id))
     if report is None:
-        report = PeriodReport(municipality_id=programme.municipality_id, programme_id=programme.id,
-                              period_id=period.id, version=0)
+        # Not added to the session: a period nobody has reported on yet is shown as an empty
+        # draft, with the defaults the row will get when the school first saves it.
+        report = PeriodReport(municipality_id=programme.municipality_id, programme=programme,
+                              period=period, version=0, status="draft", narrative="", feedback="",
+                              snapshot={})
     return report
 
 
@@ -421,10 +462,10 @@ def save_report(actor, report, narrative, version):
         report.narrative = narrative
         report.version = 1
         create(actor, report, ("narrative",), scope=f"programme:{report.programme_id}",
-               summary=f"Отчёт за период: {report.period.title}")
+               message=N_("Отчёт за период: %(period)s"), params={"period": report.period.title})
         return report
     save_changes(actor, report, {"narrative": narrative}, version, scope=f"programme:{report.programme_id}",
-                 summary=f"Отчёт за период: {report.period.title}")
+                 message=N_("Отчёт за период: %(period)s"), params={"period": report.period.title})
     return report
 
 
@@ -440,12 +481,12 @@ def submit_report(actor, programme, report):
     report.submitted_by_id = actor.id
     with stale_as_conflict(report):
         db.session.flush()
-        record(actor, report, "status", {"status": [old, "submitted"]}, summary=f"Отчёт сдан: {report.period.title}",
-               scope=programme.scope)
+        record(actor, report, "status", {"status": [old, "submitted"]}, message=N_("Отчёт сдан: %(period)s"),
+               params={"period": report.period.title}, scope=programme.scope)
         curator = programme.partnership.curator
-        collab.notify([curator], "report", f"{programme.school.short_name}: сдан отчёт за период «{report.period.title}»",
-                      url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report, actor)
-        db.session.commit()
+        collab.notify([curator], "report", N_("%(school)s: сдан отчёт за период «%(period)s»"),
+                      {"school": programme.school.short_name, "period": report.period.title}, url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report, actor)
+        db.session.flush()
 
 
 def review_report(actor, programme, report, feedback, accept):
@@ -457,13 +498,14 @@ def review_report(actor, programme, report, feedback, accept):
     with stale_as_conflict(report):
         db.session.flush()
         record(actor, report, "status", {"status": [old, report.status], "feedback": [None, feedback]},
-               summary=f"Отчёт {'принят' if accept else 'возвращён'}: {report.period.title}", scope=programme.scope)
+               message=N_("Отчёт принят: %(period)s") if accept else N_("Отчёт возвращён: %(period)s"),
+               params={"period": report.period.title}, scope=programme.scope)
         school_team = [u for u in participants(programme) if u.organisation_id == programme.school_id]
         collab.notify(school_team, "report",
-                      f"Куратор {'принял' if accept else 'вернул'} отчёт за «{report.period.title}»",
-                      url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report,
+                      N_("Куратор принял отчёт за «%(period)s»") if accept else N_("Куратор вернул отчёт за «%(period)s»"),
+                      {"period": report.period.title}, url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report,
                       actor)
-        db.session.commit()
+        db.session.flush()
 
 
 def programmes_for_user():

@@ -1,17 +1,19 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..forms import Form
+from ..forms import Form, NumberField
 
 RECOMMENDATION_STATUS_LABELS = {"open": _l("Открыта"), "in_work": _l("В работе"), "done": _l("Выполнена"),
                                 "rejected": _l("Не принята")}
-VISIT_STATUS_LABELS = {"draft": _l("Черновик"), "submitted": _l("Отправлен школе")}
+VISIT_STATUS_LABELS = {"planned": _l("Запланирован"), "draft": _l("Черновик"), "submitted": _l("Отправлен школе")}
 
 
 class VisitForm(Form):
     partnership_id = SelectField(_l("Сопровождаемая школа"), coerce=int)
     visit_date = DateField(_l("Дата"), validators=[DataRequired(_l("Укажите дату выезда."))])
+    # Checked: the visit is scheduled, not held yet; unchecking it records that it was held.
+    planned = BooleanField(_l("Запланирован (ещё не проведён)"))
     format = SelectField(_l("Формат"))
     purpose = TextAreaField(_l("Цель"), validators=[DataRequired(_l("Укажите цель выезда.")), Length(max=5000)])
     findings = TextAreaField(_l("Выводы (что установлено)"), validators=[Optional(), Length(max=20000)])
@@ -72,6 +74,6 @@ class CriterionForm(Form):
 
 
 class CoverageForm(Form):
-    weeks = IntegerField(_l("Предупреждать, если выезда не было, недель"),
+    weeks = NumberField(_l("Предупреждать, если выезда не было, недель"), integer=True,
                          validators=[DataRequired(_l("Укажите число недель.")),
                                      NumberRange(1, 52, _l("От 1 до 52 недель."))])

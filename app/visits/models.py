@@ -7,7 +7,7 @@ from ..extensions import db
 from ..timeutil import utcnow
 from ..versioning import Versioned
 
-VISIT_STATUSES = ("draft", "submitted")
+VISIT_STATUSES = ("planned", "draft", "submitted")  # planned: scheduled, not held yet; draft: held, being written up
 RECOMMENDATION_STATUSES = ("open", "in_work", "done", "rejected")
 
 visit_user = Table(

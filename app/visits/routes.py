@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectField
 
+from ..activity.labels import N_
 from ..forms import db_int, form_errors
 
 from .. import policy, uploads
@@ -17,6 +18,7 @@ from ..collab.forms import AttachmentForm, CommentForm
 from ..diagnostics.models import Teacher
 from ..editing import Conflict
 from ..extensions import db
+from ..timeutil import today
 from ..htmx import is_fragment_request, render
 from ..orgs.models import Organisation, Partnership
 from ..programmes.models import Section
@@ -63,11 +65,28 @@ def _visit_form(obj=None, formdata=True):
     form.organisations.choices = _org_choices()
     if obj is not None:
         del form.partnership_id  # the school of a visit does not change
+        if obj.status == "submitted":
+            del form.planned  # a visit sent to the school was held
+        elif not formdata:
+            form.planned.data = obj.status == "planned"
         if not formdata:
             form.people.data = [u.id for u in obj.people]
             form.organisations.data = [o.id for o in obj.organisations]
             form.version.data = obj.version
     return form
+
+
+def _visit_data(form, municipality, visit=None):
+    """The form's fields and status (planned / held), or None with the date refusal on the form."""
+    data = {f: getattr(form, f).data for f in services.VISIT_FIELDS}
+    planned = "planned" in form and form.planned.data
+    error = services.visit_date_error(planned, data["visit_date"], municipality)
+    if error:
+        form.visit_date.errors.append(error)
+        return None
+    if visit is None or visit.status != "submitted":
+        data["status"] = "planned" if planned else "draft"
+    return data
 
 
 # --- Visits -------------------------------------------------------------------------
@@ -84,7 +103,9 @@ def visits():
         else []
     schools = [p.school for p in db.session.scalars(policy.visible_partnerships()
                                                      .where(Partnership.is_active.is_(True)))]
+    next_visits = services.next_planned_visits([p.id for p, _last in gaps], current_user.municipality)
     return render("visits/list.html", block="results", visits=found, filters=filters, gaps=gaps, schools=schools,
+                  next_visits=next_visits,
                   people=_people_choices(), coverage_form=CoverageForm(weeks=current_user.municipality.visit_coverage_weeks),
                   can_visit=bool(services.visitable_partnerships()), **_labels())
 
@@ -104,7 +125,7 @@ def coverage_setting():
         flash(form_errors(form), "error")
         return redirect(url_for("visits.visits")), 303
     municipality.visit_coverage_weeks = form.weeks.data
-    db.session.commit()
+    db.session.flush()
     flash(_("Порог предупреждения: %(n)s нед.", n=form.weeks.data), "success")
     return redirect(url_for("visits.visits"))
 
@@ -117,15 +138,19 @@ def new_visit():
         abort(403)
     if request.method == "GET":
         form.partnership_id.data = request.args.get("partnership", type=db_int)
-        form.visit_date.data = date.today()
+        form.visit_date.data = today()
         form.people.data = [current_user.id]
         if current_user.organisation_id:
             form.organisations.data = [current_user.organisation_id]
-    if form.validate_on_submit():
+    data = form.validate_on_submit() and _visit_data(form, current_user.municipality)
+    if data:
         partnership = policy.load(Partnership, form.partnership_id.data, "visit")
-        visit = services.create_visit(current_user, partnership, {f: getattr(form, f).data for f in services.VISIT_FIELDS},
+        visit = services.create_visit(current_user, partnership, data,
                                       _pick(User, form.people.data), _pick(Organisation, form.organisations.data))
-        flash(_("Выезд создан. Начните с проверки открытых рекомендаций прошлых выездов."), "success")
+        if visit.status == "planned":
+            flash(_("Выезд запланирован. Когда он состоится, отметьте его проведённым и заполните выводы."), "success")
+        else:
+            flash(_("Выезд создан. Начните с проверки открытых рекомендаций прошлых выездов."), "success")
         return redirect(url_for("visits.visit", visit_id=visit.id))
     return render("visits/form.html", form=form, visit=None, status=422 if request.method == "POST" else 200)
 
@@ -144,7 +169,7 @@ def _visit_page(visit, status=200, **extra):
                   programme=programme, sections=sections, obs_form=obs_form, rec_form=rec_form,
                   respond_form=RespondForm(), comment_form=CommentForm(), upload_form=AttachmentForm(),
                   comments=collab.comments_of(visit), attachments=uploads.attachments_of(visit),
-                  history=history_of(visit), today=date.today(), **_labels(), **extra)
+                  history=history_of(visit), today=today(), **_labels(), **extra)
 
 
 def _observation_form(visit, criteria, obj=None, formdata=True):
@@ -194,10 +219,10 @@ def visit(visit_id):
 def edit_visit(visit_id):
     visit = policy.load(Visit, visit_id, "edit")
     form = _visit_form(visit, formdata=request.method == "POST")
-    if form.validate_on_submit():
+    data = form.validate_on_submit() and _visit_data(form, current_user.municipality, visit)
+    if data:
         try:
-            services.save_visit(current_user, visit, {f: getattr(form, f).data for f in services.VISIT_FIELDS},
-                                form.version.data, _pick(User, form.people.data),
+            services.save_visit(current_user, visit, data, form.version.data, _pick(User, form.people.data),
                                 _pick(Organisation, form.organisations.data))
         except Conflict as exc:
             db.session.rollback()
@@ -211,6 +236,10 @@ def edit_visit(visit_id):
 @bp.post("/visits/<int:visit_id>/submit")
 def submit_visit(visit_id):
     visit = policy.load(Visit, visit_id, "edit")
+    if visit.status == "planned":
+        flash(_("Выезд ещё не проведён: откройте «Изменить», снимите отметку «Запланирован» и заполните выводы."),
+              "error")
+        return redirect(url_for("visits.visit", visit_id=visit.id)), 303
     if visit.status != "draft":
         flash(_("Выезд уже отправлен."), "info")
         return redirect(url_for("visits.visit", visit_id=visit.id)), 303
@@ -279,7 +308,7 @@ def edit_observation(observation_id):
         data["ratings"] = ratings
         try:
             services.save_changes(current_user, obs, data, form.version.data, scope=visit.scope,
-                                  summary=f"Посещение урока: {obs}")
+                                  message=N_("Посещение урока"))
         except Conflict as exc:
             form.version.data = exc.current.version
             return render("visits/observation_form.html", form=form, obs=obs, visit=visit, conflict=exc,
@@ -312,7 +341,7 @@ def recommendation(rec_id):
     programme, sections = services.sections_for(rec)
     form = _recommendation_form(rec.visit or rec, rec, formdata=False) if rec.visit else None
     return render("visits/recommendation.html", rec=rec, form=form, respond_form=RespondForm(),
-                  programme=programme, sections=sections, history=history_of(rec), today=date.today(), **_labels())
+                  programme=programme, sections=sections, history=history_of(rec), today=today(), **_labels())
 
 
 @bp.post("/recommendations/<int:rec_id>/edit")
@@ -357,7 +386,7 @@ def respond(rec_id):
 def _rec_answer(rec, visit, form, status, **extra):
     if is_fragment_request():
         return render("visits/_recommendation_row.html", status=status, rec=rec, checking=visit, form=form,
-                      respond_form=RespondForm(), today=date.today(), **_labels(), **extra)
+                      respond_form=RespondForm(), today=today(), **_labels(), **extra)
     if status >= 400:
         flash(form_errors(form) or _("Рекомендацию уже изменил другой участник."), "error")
     target = url_for("visits.visit", visit_id=visit.id, _anchor="to-check") if visit else \
@@ -398,7 +427,7 @@ def recommendation_to_task(rec_id):
 def school_timeline(org_id):
     school = policy.load(Organisation, org_id, "view")
     items, recs = services.school_timeline(school)
-    return render("visits/school.html", school=school, items=items, recs=recs, today=date.today(), **_labels())
+    return render("visits/school.html", school=school, items=items, recs=recs, today=today(), **_labels())
 
 
 @bp.get("/visits/curators")
@@ -410,7 +439,7 @@ def curators():
         people = db.session.scalars(select(User).where(User.municipality_id == current_user.municipality_id,
                                                        User.role == "curator").order_by(User.full_name)).all()
     return render("visits/curators.html", rows=[(c, services.curator_overview(c)) for c in people],
-                  today=date.today())
+                  today=today())
 
 
 # --- Checklist ----------------------------------------------------------------------
@@ -432,7 +461,7 @@ def checklist():
 def toggle_criterion(criterion_id):
     item = policy.load(ObservationCriterion, criterion_id, "edit")
     item.is_active = not item.is_active
-    db.session.commit()
+    db.session.flush()
     return redirect(url_for("visits.checklist"))
 
 
@@ -491,8 +520,9 @@ def edit_event(event_id):
         item.schools = _pick(Organisation, form.schools.data)
         try:
             services.save_changes(current_user, item, {f: getattr(form, f).data for f in services.EVENT_FIELDS},
-                                  form.version.data, scope=item.scope, summary=f"Мероприятие: {item.title}")
-            db.session.commit()
+                                  form.version.data, scope=item.scope, message=N_("Мероприятие: %(title)s"),
+                                  params={"title": item.title})
+            db.session.flush()
         except Conflict as exc:
             db.session.rollback()
             return render("visits/event_form.html", form=form, event=item, conflict=exc, labels={}, status=409)

@@ -2,18 +2,20 @@
 from datetime import timedelta
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from .. import policy
 from ..accounts.models import User
+from ..activity.labels import N_
 from ..activity.services import diff, record
 from ..collab import services as collab
 from ..demo import content
 from ..editing import create, save_changes  # noqa: F401  (routes use save_changes)
 from ..extensions import db
-from ..orgs.models import Organisation, Partnership
+from ..orgs.models import Municipality, Organisation, Partnership
 from ..programmes import services as programmes
 from ..programmes.models import Programme, Section
 from ..timeutil import today, utcnow
@@ -56,7 +58,7 @@ def add_criterion(actor, municipality_id, text):
     position = (db.session.scalar(select(func.max(ObservationCriterion.position)).where(
         ObservationCriterion.municipality_id == municipality_id)) or 0) + 1
     db.session.add(ObservationCriterion(municipality_id=municipality_id, position=position, text=text))
-    db.session.commit()
+    db.session.flush()
 
 
 # --- Visits -----------------------------------------------------------------------------
@@ -68,6 +70,27 @@ def visitable_partnerships():
             if policy.can("visit", p)]
 
 
+def visit_date_error(planned, visit_date, municipality):
+    """A held visit is logged after it happened: it cannot be dated after the municipality's
+    today. Only a planned one (status "planned", not yet held) may be dated in the future."""
+    now = today(municipality)
+    if not planned and visit_date is not None and visit_date > now:
+        return _("Проведённый выезд не может быть датирован позже сегодняшнего дня (%(today)s). "
+                 "Если выезд только предстоит, отметьте «Запланирован».", today=now.strftime("%d.%m.%Y"))
+    return None
+
+
+def next_planned_visits(partnership_ids, municipality):
+    """{partnership_id: date of the nearest planned visit from today on}: shown apart from the
+    last (held) visit, which only submitted visits make."""
+    if not partnership_ids:
+        return {}
+    rows = db.session.execute(select(Visit.partnership_id, func.min(Visit.visit_date)).where(
+        Visit.partnership_id.in_(partnership_ids), Visit.status == "planned",
+        Visit.visit_date >= today(municipality)).group_by(Visit.partnership_id)).all()
+    return dict(rows)
+
+
 def create_visit(actor, partnership, data, people, organisations):
     visit = Visit(municipality_id=partnership.municipality_id, partnership_id=partnership.id,
                   school_id=partnership.school_id, created_by_id=actor.id, **data)
@@ -75,7 +98,7 @@ def create_visit(actor, partnership, data, people, organisations):
     visit.organisations = organisations
     db.session.add(visit)
     db.session.flush()
-    return create(actor, visit, VISIT_FIELDS, scope=visit.scope, summary=f"Выезд: {visit}")
+    return create(actor, visit, VISIT_FIELDS + ("status",), scope=visit.scope, **_visit_message(visit))
 
 
 def save_visit(actor, visit, data, version, people, organisations):
@@ -86,14 +109,14 @@ def save_visit(actor, visit, data, version, people, organisations):
     visit.people, visit.organisations = people, organisations
     participants = diff(before, {"people": ", ".join(sorted(u.full_name for u in people)),
                                  "organisations": ", ".join(sorted(o.short_name for o in organisations))})
-    changes = save_changes(actor, visit, data, version, scope=visit.scope, summary=f"Выезд: {visit}")
+    changes = save_changes(actor, visit, data, version, scope=visit.scope, **_visit_message(visit))
     if participants:
         if not changes:
             flag_modified(visit, "purpose")  # the row itself must move to a new version too
         with stale_as_conflict(visit):
             db.session.flush()
-            record(actor, visit, "update", participants, summary=f"Выезд: {visit}", scope=visit.scope)
-            db.session.commit()
+            record(actor, visit, "update", participants, scope=visit.scope, **_visit_message(visit))
+            db.session.flush()
     return {**changes, **participants}
 
 
@@ -103,14 +126,14 @@ def submit_visit(actor, visit):
     visit.submitted_at = utcnow()
     with stale_as_conflict(visit):
         db.session.flush()
-        record(actor, visit, "status", {"status": ["draft", "submitted"]}, summary=f"Выезд отправлен: {visit}",
-               scope=visit.scope)
+        record(actor, visit, "status", {"status": ["draft", "submitted"]}, message=N_("Выезд отправлен: %(visit_date)s"),
+               params={"visit_date": visit.visit_date.isoformat()}, scope=visit.scope)
         team = db.session.scalars(select(User).where(User.organisation_id == visit.school_id,
                                                      User.role == "school")).all()
-        collab.notify(team, "visit", f"Итоги выезда {visit.visit_date.strftime('%d.%m.%Y')} "
-                      f"({VISIT_FORMATS.get(visit.format, visit.format)}): {visit.findings[:200]}",
+        collab.notify(team, "visit", N_("Итоги выезда %(visit_date)s (%(format)s): %(findings)s"),
+                      {"visit_date": visit.visit_date.isoformat(), "format": visit.format, "findings": visit.findings[:200]},
                       url_for("visits.visit", visit_id=visit.id), visit, actor)
-        db.session.commit()
+        db.session.flush()
 
 
 def search_visits(filters):
@@ -131,7 +154,7 @@ def search_visits(filters):
 def coverage_gaps(municipality, now=None):
     """Supported schools (active partnerships the user sees) without a submitted visit in the
     last N weeks: [(partnership, last visit date or None)]."""
-    now = now or today()
+    now = now or today(municipality)
     since = now - timedelta(weeks=municipality.visit_coverage_weeks)
     last = (select(Visit.partnership_id, func.max(Visit.visit_date).label("last"))
             .where(Visit.status == "submitted").group_by(Visit.partnership_id).subquery())
@@ -155,22 +178,30 @@ def open_recommendations_of(partnership_id, exclude_visit=None):
 
 def add_observation(actor, visit, data, ratings):
     obs = LessonObservation(municipality_id=visit.municipality_id, visit_id=visit.id, ratings=ratings, **data)
-    return create(actor, obs, OBSERVATION_FIELDS, scope=visit.scope, summary=f"Посещение урока: {obs}")
+    return create(actor, obs, OBSERVATION_FIELDS, scope=visit.scope, message=N_("Посещение урока"))
 
 
 def add_recommendation(actor, visit, data):
     rec = Recommendation(municipality_id=visit.municipality_id, partnership_id=visit.partnership_id,
                          school_id=visit.school_id, visit_id=visit.id, **data)
-    create(actor, rec, RECOMMENDATION_FIELDS, scope=visit.scope, summary=f"Рекомендация: {rec.text[:120]}")
+    create(actor, rec, RECOMMENDATION_FIELDS, scope=visit.scope, **_rec_message(rec))
     _notify_owner(actor, rec)
     return rec
 
 
 def save_recommendation(actor, rec, data, version):
-    changes = save_changes(actor, rec, data, version, scope=_rec_scope(rec), summary=f"Рекомендация: {rec.text[:120]}")
+    changes = save_changes(actor, rec, data, version, scope=_rec_scope(rec), **_rec_message(rec))
     if "owner_user_id" in changes:
         _notify_owner(actor, rec)
     return changes
+
+
+def _rec_message(rec):
+    return {"message": N_("Рекомендация: %(text)s"), "params": {"text": rec.text[:120]}}
+
+
+def _visit_message(visit):
+    return {"message": N_("Выезд: %(visit_date)s"), "params": {"visit_date": visit.visit_date.isoformat()}}
 
 
 def _rec_scope(rec):
@@ -180,9 +211,9 @@ def _rec_scope(rec):
 def _notify_owner(actor, rec):
     if rec.owner_user_id:
         owner = db.session.get(User, rec.owner_user_id)
-        collab.notify([owner], "assigned", f"Вам адресована рекомендация: «{rec.text[:150]}»",
+        collab.notify([owner], "assigned", N_("Вам адресована рекомендация: «%(text)s»"), {"text": rec.text[:150]},
                       url_for("visits.recommendation", rec_id=rec.id), rec, actor)
-        db.session.commit()
+        db.session.flush()
 
 
 def respond(actor, rec, status, reason, version, visit=None):
@@ -195,7 +226,7 @@ def respond(actor, rec, status, reason, version, visit=None):
     if visit is not None:
         data["checked_at_visit_id"] = visit.id
     return save_changes(actor, rec, data, version, scope=_rec_scope(rec) or (visit.scope if visit else None),
-                        summary=f"Рекомендация: {rec.text[:120]}")
+                        **_rec_message(rec))
 
 
 def current_programme(partnership_id):
@@ -218,9 +249,8 @@ def to_task(actor, rec, section):
         rec.status = "in_work"
     with stale_as_conflict(rec):
         db.session.flush()
-        record(actor, rec, "to_task", {"task_id": [None, task.id]}, summary="Рекомендация → мероприятие программы",
+        record(actor, rec, "to_task", {"task_id": [None, task.id]}, message=N_("Рекомендация → мероприятие программы"),
                scope=_rec_scope(rec))
-        db.session.commit()
     return task
 
 
@@ -232,7 +262,8 @@ def close_recommendations_of_done_task(actor, task, changes):
                                                                Recommendation.status.in_(("open", "in_work")))):
         rec.status, rec.closed_at = "done", utcnow()
         record(actor, rec, "update", {"status": ["in_work", "done"]},
-               summary=f"Рекомендация выполнена: мероприятие «{task.title[:80]}»", scope=_rec_scope(rec))
+               message=N_("Рекомендация выполнена: мероприятие «%(title)s»"), params={"title": task.title[:80]},
+               scope=_rec_scope(rec))
 
 
 def task_links(task):
@@ -244,15 +275,18 @@ def task_links(task):
 
 def deadline_reminders(days=3, now=None):
     """Notify owners of open recommendations whose deadline is within `days` (once each)."""
-    now = now or today()
-    recs = db.session.scalars(select(Recommendation).where(
-        Recommendation.status.in_(("open", "in_work")), Recommendation.owner_user_id.is_not(None),
-        Recommendation.deadline <= now + timedelta(days=days))).all()
+    recs = []
+    for municipality in db.session.scalars(select(Municipality)).all():  # each by its own today
+        day = now or today(municipality)
+        recs += db.session.scalars(select(Recommendation).where(
+            Recommendation.municipality_id == municipality.id,
+            Recommendation.status.in_(("open", "in_work")), Recommendation.owner_user_id.is_not(None),
+            Recommendation.deadline <= day + timedelta(days=days))).all()
     sent = 0
     for rec in recs:
         owner = db.session.get(User, rec.owner_user_id)
-        if collab.notify_once(owner, "deadline", f"Срок рекомендации {rec.deadline.strftime('%d.%m.%Y')}: "
-                              f"«{rec.text[:150]}»", url_for("visits.recommendation", rec_id=rec.id), rec):
+        if collab.notify_once(owner, "deadline", N_("Срок рекомендации %(deadline)s: «%(text)s»"),
+                              {"deadline": rec.deadline.isoformat(), "text": rec.text[:150]}, url_for("visits.recommendation", rec_id=rec.id), rec):
             sent += 1
     db.session.commit()
     return sent
@@ -274,7 +308,7 @@ def school_timeline(school):
 
 def curator_overview(curator):
     """Per school the curator curates: last visit, open and overdue recommendations."""
-    now = today()
+    now = today(curator.municipality)
     rows = []
     for p in db.session.scalars(select(Partnership).where(Partnership.curator_id == curator.id,
                                                           Partnership.is_active.is_(True))
@@ -284,6 +318,7 @@ def curator_overview(curator):
         recs = db.session.scalars(select(Recommendation).where(Recommendation.partnership_id == p.id,
                                                                Recommendation.status.in_(("open", "in_work")))).all()
         rows.append({"partnership": p, "last_visit": last, "open": len(recs),
+                     "next_visit": next_planned_visits([p.id], curator.municipality).get(p.id),
                      "overdue": [r for r in recs if r.is_overdue(now)]})
     return rows
 
@@ -295,7 +330,8 @@ def create_event(actor, data, schools):
     event.schools = schools
     db.session.add(event)
     db.session.flush()
-    return create(actor, event, EVENT_FIELDS, scope=f"event:{event.id}", summary=f"Мероприятие: {event.title}")
+    return create(actor, event, EVENT_FIELDS, scope=f"event:{event.id}", message=N_("Мероприятие: %(title)s"),
+                  params={"title": event.title})
 
 
 def event_hosts(municipality_id):

@@ -16,8 +16,20 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Old rows keep their Russian summary / text as the fallback; new rows store a msgid and
+    # its parameters, translated when shown.
+    with op.batch_alter_table('activity_event', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('message', sa.String(length=300), nullable=True))
+        batch_op.add_column(sa.Column('params', sa.JSON(), nullable=True))
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('message', sa.String(length=300), nullable=True))
+        batch_op.add_column(sa.Column('params', sa.JSON(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_column('params')
+        batch_op.drop_column('message')
+    with op.batch_alter_table('activity_event', schema=None) as batch_op:
+        batch_op.drop_column('params')
+        batch_op.drop_column('message')
