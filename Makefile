@@ -9,7 +9,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test install db seed test-sqlite test-browser test-postgres check security bench clean
 
-install: $(VENV)/.installed static/vendor/.installed app/translations/en/LC_MESSAGES/messages.mo
+CATALOGUES := app/translations/en/LC_MESSAGES/messages.mo app/translations/ru/LC_MESSAGES/messages.mo
+
+install: $(VENV)/.installed static/vendor/.installed $(CATALOGUES)
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -29,7 +31,8 @@ static/vendor/.installed: node_modules/.package-lock.json
 	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
 	touch $@
 
-app/translations/en/LC_MESSAGES/messages.mo: app/translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
+# Russian is the source language; its catalogue holds only the plural forms (one, few, many).
+$(CATALOGUES): app/translations/en/LC_MESSAGES/messages.po app/translations/ru/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d app/translations
 
 db: install

@@ -35,20 +35,3 @@ def select_timezone():
     from .timeutil import is_zone
 
     return zone if is_zone(zone) else default
-
-
-def ngettext(singular, plural, num, *, many=None, **variables):
-    """Flask-Babel's ngettext, plus Russian's third form. Russian is the source language and
-    has no catalogue, so gettext alone knows two forms («1 школа», «3 школы»); `many` gives
-    the third («5 школ»). Extracted as an ordinary ngettext (msgid, msgid_plural): other
-    languages translate through their catalogue as usual. Templates get it as `ngettext`."""
-    from babel import Locale
-    from flask_babel import get_locale
-    from flask_babel import ngettext as babel_ngettext
-
-    locale = get_locale()
-    if many is None or (locale is not None and locale.language != "ru"):
-        return babel_ngettext(singular, plural, num, **variables)
-    form = Locale("ru").plural_form(abs(num))
-    text = {"one": singular, "few": plural}.get(form, many)
-    return text % {"num": num, **variables}

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import policy
-from .i18n import ngettext
 from .accounts.forms import ROLE_LABELS
 from .programmes.forms import DIRECTION_LABELS, PROGRAMME_STATUS_LABELS, REPORT_STATUS_LABELS, TASK_STATUS_LABELS
 from .programmes.progress import sparkline
@@ -82,7 +81,7 @@ def init_app(app):
     app.template_filter("ru_date")(show_date)
     app.template_filter("ru_datetime")(show_datetime)
     app.template_filter("num")(show_number)
-    app.jinja_env.globals.update(num=show_number, ngettext=ngettext)
+    app.jinja_env.globals.update(num=show_number)
 
 
 def show_date(value):

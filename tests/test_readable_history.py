@@ -247,3 +247,21 @@ def test_card_columns_are_named_by_criteria_not_codes(app, login_as):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422 and names[0] in html and "не число" in html
     assert not any(code in html for code in codes)
+
+
+def test_a_conflict_view_names_fields_and_values_in_words(app, login_as, demo):
+    """Theirs against mine after a stale save: labels and values, never `direction`/`lower`."""
+    from app.programmes.models import Indicator
+
+    with app.app_context():
+        indicator = db.session.get(Indicator, demo["indicator"])
+        data = {"name": indicator.name, "unit": indicator.unit, "source": indicator.source,
+                "direction": "lower" if indicator.direction == "higher" else "higher",
+                "baseline": "", "baseline_date": "", "version": str(indicator.version - 1)}
+    resp = login_as("school").htmx_post(f"/indicators/{demo['indicator']}/edit", data)
+    assert resp.status_code == 409
+    page = resp.get_data(as_text=True)
+    table = page.split('class="conflict"', 1)[1].split("</table>", 1)[0]
+    assert "Направление" in table and "чем меньше, тем лучше" in table
+    for code in ("direction", ">lower<", ">higher<", "baseline_date", "unit<"):
+        assert code not in table, code

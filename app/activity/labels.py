@@ -230,6 +230,23 @@ def _text(row, names):
     return object_label(row.object_type)
 
 
+def compare(conflict):
+    """Theirs against mine after a stale save, in words, as history shows them:
+    [(label, theirs, mine, differs)] for each field the user had changed."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import inspect
+
+    current = conflict.current
+    object_type = inspect(current).mapper.class_.__name__.lower()
+    pairs = {name: [getattr(current, name, None), mine] for name, mine in conflict.mine.items()}
+    row = SimpleNamespace(object_type=object_type, changes=pairs, params={})
+    names = _names([row])
+    return [(_label(object_type, name, names), _value(object_type, name, theirs, names),
+             _value(object_type, name, mine, names), theirs != mine)
+            for name, (theirs, mine) in pairs.items()]
+
+
 def present(rows):
     """History events or notifications as people read them, in the current language."""
     rows = list(rows)

@@ -1,6 +1,7 @@
 """Programme pages and their htmx fragments. Routes parse and authorize; services change state."""
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
@@ -12,7 +13,6 @@ from ..collab import services as collab
 from ..editing import Conflict
 from ..extensions import db, login_manager
 from ..htmx import is_fragment_request, render
-from ..i18n import ngettext
 from ..orgs.models import Partnership
 from . import bp, services
 from .render_cache import cached_page, rendered_rows
@@ -464,8 +464,8 @@ def bulk_status(programme_id):
         flash(_("Отметьте мероприятия для смены статуса."), "warning")
     else:
         changed, stale = services.bulk_status(current_user, programme, versions, form.status.data)
-        flash(ngettext("Статус изменён у %(num)d мероприятия.", "Статус изменён у %(num)d мероприятий.", len(changed),
-                       many="Статус изменён у %(num)d мероприятий."), "success")
+        flash(ngettext("Статус изменён у %(num)d мероприятия.", "Статус изменён у %(num)d мероприятий.",
+                       len(changed)), "success")
         if stale:
             flash(_("Не изменены (их уже поменял другой участник): %(t)s",
                     t="; ".join(t.title[:60] for t in stale)), "warning")
