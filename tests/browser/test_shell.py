@@ -40,7 +40,7 @@ def test_admin_edits_a_school_inline_with_htmx(page, login, live_server):
     field = page.get_by_label("Руководитель")
     expect(field).to_be_visible()
     field.fill("Семёнова Людмила Анатольевна")
-    page.get_by_role("button", name="Сохранить").click()
+    page.locator("#org-results").get_by_role("button", name="Сохранить").click()
     expect(page.locator("tr", has_text="Гляденская СОШ")).to_contain_text("Семёнова Людмила Анатольевна")
     assert page.url.endswith("/orgs")  # swapped in place, no navigation
     page.reload()
