@@ -89,27 +89,10 @@ def empty_database_url(tmp_path):
         _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@pytest.fixture
-def empty_app(empty_database_url, tmp_path):
+def _test_app(url, tmp_path):
     app = create_app({
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": empty_database_url,
-        "PASSWORD_HASH_METHOD": FAST_HASH,
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        "EXPORT_FOLDER": str(tmp_path / "exports"),
-        "SERVER_NAME": None,
-    })
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_DATABASE_URI": url,
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "EXPORT_FOLDER": str(tmp_path / "exports"),
@@ -121,6 +104,16 @@ def app(database_url, tmp_path):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def empty_app(empty_database_url, tmp_path):
+    yield from _test_app(empty_database_url, tmp_path)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    yield from _test_app(database_url, tmp_path)
 
 
 @pytest.fixture

@@ -152,12 +152,18 @@ def edit_criterion(card_criterion_id):
     return redirect(url_for("identification.criteria", year=criterion.year))
 
 
-@bp.route("/identification/<int:year>/schools/<int:org_id>/decision", methods=["GET", "POST"])
-def decision(year, org_id):
+def _school_on_card(year, org_id):
+    """A school the admin decides on in a card year: both loaded through the policy."""
     school = policy.load(Organisation, org_id, "view")
     year, _card_obj = _card(year, "edit")
     if not school.is_school:
         abort(404)
+    return year, school
+
+
+@bp.route("/identification/<int:year>/schools/<int:org_id>/decision", methods=["GET", "POST"])
+def decision(year, org_id):
+    year, school = _school_on_card(year, org_id)
     row = next(r for r in services.grid(current_user.municipality_id, year)[2] if r["school"].id == school.id)
     form = DecisionForm()
     all_schools, curators = services.schools_and_curators(current_user.municipality_id)
@@ -196,10 +202,7 @@ def decision(year, org_id):
 @bp.route("/identification/<int:year>/schools/<int:org_id>/exit", methods=["GET", "POST"])
 def exit_decision(year, org_id):
     """The admin's decision to take a school off the ШНОР list (services.exit_shnor)."""
-    school = policy.load(Organisation, org_id, "view")
-    year, _card_obj = _card(year, "edit")
-    if not school.is_school:
-        abort(404)
+    year, school = _school_on_card(year, org_id)
     form = ExitForm()
     if request.method == "GET":
         form.decision_date.data = today()
