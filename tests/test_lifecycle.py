@@ -314,6 +314,14 @@ def test_two_school_years_from_an_empty_database(town):
         assert one(app, sa.select(Partnership.is_active).where(Partnership.id == partnership_id)) is False
         assert "Лаптева Галина Ивановна" in head.get(f"/identification?year=2027")
 
+        # The same history in English: labels and names, no field names or codes.
+        director.post("/language/en", status=None)
+        history = visible_text(director.client.get(f"{base}/history").get_data(as_text=True))
+        assert "Status: Being implemented → Completed" in history and "Status: Planned → Done" in history
+        assert "Target value: — → 10 Actual value: — → 9.5" in history
+        for code in ("owner_id", "section_id", "in_progress", "on_approval", "None"):
+            assert code not in history, code
+
         app.config["EXPORTS_INLINE"] = True
         resp = head.post("/exports", {"year": "2027", "period": ""}, status=302)
         job_url = resp.headers["Location"]
