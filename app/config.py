@@ -48,8 +48,21 @@ def load(app):
         LANGUAGES=("ru", "en"),
         PROXY_FIX=_bool("OPORA_PROXY_FIX"),
         PASSWORD_HASH_METHOD=os.environ.get("OPORA_PASSWORD_HASH", "scrypt"),
+        # Login throttling (accounts.services.throttle_wait): failures count per (e-mail, address)
+        # pair; after LOGIN_MAX_FAILURES of them the pair waits 2, 4, 8 … s (at most
+        # LOGIN_MAX_DELAY_SECONDS) before its next attempt. Failures older than the window are
+        # forgotten and pruned.
         LOGIN_MAX_FAILURES=int(os.environ.get("OPORA_LOGIN_MAX_FAILURES", "5")),
-        LOGIN_WINDOW_MINUTES=int(os.environ.get("OPORA_LOGIN_WINDOW_MINUTES", "15")),
+        LOGIN_MAX_DELAY_SECONDS=int(os.environ.get("OPORA_LOGIN_MAX_DELAY_SECONDS", "900")),
+        LOGIN_WINDOW_MINUTES=int(os.environ.get("OPORA_LOGIN_WINDOW_MINUTES", "1440")),
+        # Against spraying many accounts from one address: once failures from it name more than
+        # LOGIN_IP_MAX_ACCOUNTS e-mails within LOGIN_IP_WINDOW_MINUTES, every attempt from it waits
+        # 2, 4, 8 … s, at most LOGIN_IP_MAX_DELAY_SECONDS (a delay, never a lockout of the office).
+        LOGIN_IP_MAX_ACCOUNTS=int(os.environ.get("OPORA_LOGIN_IP_MAX_ACCOUNTS", "10")),
+        LOGIN_IP_WINDOW_MINUTES=int(os.environ.get("OPORA_LOGIN_IP_WINDOW_MINUTES", "15")),
+        LOGIN_IP_MAX_DELAY_SECONDS=int(os.environ.get("OPORA_LOGIN_IP_MAX_DELAY_SECONDS", "60")),
+        # One-time links by which people set their password (imported accounts, «Выдать ссылку»).
+        SETUP_LINK_DAYS=int(os.environ.get("OPORA_SETUP_LINK_DAYS", "7")),
         EXPORT_FOLDER=os.environ.get("OPORA_EXPORT_FOLDER", os.path.join(instance, "exports")),
         UPLOAD_FOLDER=os.environ.get("OPORA_UPLOAD_FOLDER", os.path.join(instance, "uploads")),
         LIVE_POLL_SECONDS=int(os.environ.get("OPORA_LIVE_POLL_SECONDS", "1")),

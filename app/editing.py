@@ -5,11 +5,13 @@ save is refused with a Conflict (the route answers 409 with theirs and mine); el
 the change and its history are flushed together, and commit with the rest of the user's
 action when the request ends (app/transaction.py).
 """
+from contextlib import contextmanager
+
 from sqlalchemy.exc import IntegrityError
 
 from .activity.services import diff, record, snapshot
 from .extensions import db
-from .versioning import Conflict, check_version, stale_as_conflict
+from .versioning import Conflict, check_version, parse_version, stale_as_conflict
 
 
 def save_changes(actor, obj, data, submitted_version, *, scope=None, message=None, params=None, before_commit=None):
@@ -45,24 +47,49 @@ def create(actor, obj, fields, *, scope=None, message=None, params=None):
     return obj
 
 
-def save_or_create(actor, obj, new, data, version, *, conflict_with, scope=None, message=None, params=None):
+@contextmanager
+def first_save(current, mine):
+    """Around the flush that inserts rows a unique key allows once (a cell filled in for the
+    first time, a teacher's first findings in a session). Two people filling the same empty
+    cell at once both find no row; the one who flushes second is refused by the key (SQLite
+    and PostgreSQL alike, after the first one committed). That is a conflict, not an error:
+    the session is rolled back (the action answers 409, which rolls it back anyway, and
+    PostgreSQL reads nothing more in a failed transaction), `current()` loads what the other
+    person saved, and Conflict(current, mine) shows theirs beside mine.
+
+    Not a SAVEPOINT: with the sqlite3 driver's transaction handling, releasing a savepoint that
+    opened the transaction commits it, which would break one-transaction-per-request. So a
+    caller that catches the Conflict must not go on writing in the same request."""
+    try:
+        yield
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(current(), mine) from None
+
+
+def first_version(version, mine, current):
+    """A cell with no row yet is saved from a form that names version 0 (or none). A form that
+    names another number was made when the cell existed: someone removed or changed it since."""
+    if (parse_version(version) or 0) != 0:
+        raise Conflict(current, mine)
+
+
+def save_or_create(actor, obj, new, data, version, *, conflict_with, scope=None, message=None, params=None,
+                   reload=None):
     """A cell that exists only once someone fills it in (a score, a risk assessment): save
     `data` onto `obj`, or, when there is none yet, create `new()` with it. The first save names
     version 0; a form older than the stored cell, or another user creating the same cell a
-    moment earlier (the unique key refuses the second row), is a Conflict about `conflict_with`."""
+    moment earlier (the unique key refuses the second row), is a Conflict about the row the
+    other user saved (`reload()` loads it) or, without `reload`, about `conflict_with`."""
     if obj is not None:
         save_changes(actor, obj, data, version, scope=scope, message=message, params=params)
         return obj
-    if str(version or "0") != "0":
-        raise Conflict(conflict_with, data)
+    first_version(version, data, conflict_with)
     obj = new()
     for name, value in data.items():
         setattr(obj, name, value)
-    try:
+    with first_save(lambda: (reload() if reload is not None else None) or conflict_with, data):
         return create(actor, obj, tuple(data), scope=scope, message=message, params=params)
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(conflict_with, data) from None
 
 
-__all__ = ["Conflict", "create", "save_changes", "save_or_create"]
+__all__ = ["Conflict", "create", "first_save", "first_version", "save_changes", "save_or_create"]

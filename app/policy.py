@@ -22,6 +22,12 @@ from .programmes.models import (Goal, Indicator, IndicatorValue, PeriodReport, P
                                 Task)
 
 READ_ROLES = ("admin", "curator", "tutor", "school", "observer")
+# Who reads free text: whatever people typed (task titles, expected results, responsible,
+# evidence, comments, files, indicator names, passports and goals, visit purposes and findings,
+# recommendations, reports, history). It names teachers. Observers (regional experts) read
+# aggregates and the names of reference catalogues only: criteria, mechanisms, risk factors,
+# the mandatory sections of the programme template.
+TEXT_READERS = ("admin", "curator", "tutor", "school")
 
 
 def partnership_role(user, partnership):
@@ -48,6 +54,7 @@ MUNICIPAL_ACTIONS = {
     "compare_schools": ("admin", "curator", "tutor", "observer"),  # heat map, context index, watchlist
     "summarize": ("admin", "curator", "observer"),                 # Excel summary, curators' overview
     "create_event": ("admin", "curator", "tutor"),
+    "read_text": TEXT_READERS,                                     # free text in exports (see TEXT_READERS)
 }
 
 
@@ -105,6 +112,8 @@ def _programme(user, action, programme):
         return role in ("admin", "school")
     if action == "status":  # propose, start: any partner; approve/close are checked as "approve"
         return role in EDITOR_ROLES
+    if action == "read_text":  # passport, goals, task texts, evidence, files, comments, reports, history
+        return role in TEXT_READERS
     return False
 
 
@@ -128,9 +137,9 @@ def _visit(user, action, visit):
     if action == "edit":
         return role in ("admin", "curator", "tutor")
     if action == "comment":
-        return role != "observer" and _visit(user, "view", visit)
+        return role in TEXT_READERS and _visit(user, "view", visit)
     if action == "read_text":  # purpose, findings, comments, files, history: free text that names people
-        return role != "observer" and _visit(user, "view", visit)
+        return role in TEXT_READERS and _visit(user, "view", visit)
     return False
 
 
@@ -150,13 +159,13 @@ def _recommendation(user, action, rec):
     if action == "edit":
         return role in ("admin", "curator", "tutor")
     if action == "read_text":  # the wording, who it is addressed to, the reason: they name teachers
-        return role != "observer" and _recommendation(user, "view", rec)
+        return role in TEXT_READERS and _recommendation(user, "view", rec)
     return False
 
 
 def _event(user, action, event):
     if action == "read_text":  # the outcome and history of an event may name participants
-        return user.role != "observer"
+        return user.role in TEXT_READERS
     return action == "view" or can_host_event(event.host, user)
 
 
@@ -288,11 +297,12 @@ ATTACHABLE = {"task": Task, "visit": Visit}
 
 
 def _attachment(user, action, attachment):
-    """A file is as visible (and as editable) as the object it is attached to."""
+    """A file is as editable as the object it is attached to, and readable by whoever reads that
+    object's free text: a visit's справка or protocol, a task's evidence name the teachers."""
     model = ATTACHABLE.get(attachment.object_type)
     parent = db.session.get(model, attachment.object_id) if model else None
-    if action == "view" and isinstance(parent, Visit):
-        action = "read_text"  # a visit's справка or protocol names the teachers it saw
+    if action == "view":
+        action = "read_text"
     return parent is not None and can(action, parent, user)
 
 
@@ -337,6 +347,27 @@ RULES = {
     MechanismScore: _assessment,
     Notification: _notification,
 }
+
+
+# --- Free text and catalogue names -----------------------------------------------------
+
+def reads_text(user=None):
+    """May the user read free text at all (see TEXT_READERS)? Exports and lists across schools
+    ask this; a page about one object asks can("read_text", obj)."""
+    return can("read_text", (user or current_user).municipality, user)
+
+
+def catalogue_titles(sections):
+    """{section id: title} for the sections whose names come from reference catalogues, which
+    every reader may see: the mandatory sections of the programme template, and antirisk
+    directions made from a risk factor (named after the factor, not after what was stored).
+    Sections people added and named themselves are not in it."""
+    titles = {s.id: s.title for s in sections if s.is_mandatory}
+    others = [s.id for s in sections if not s.is_mandatory]
+    if others:
+        for risk in db.session.scalars(db.select(SchoolRisk).where(SchoolRisk.section_id.in_(others))):
+            titles[risk.section_id] = f"Антирисковое направление: {risk.factor.name}"
+    return titles
 
 
 def register(model, rule):

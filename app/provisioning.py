@@ -16,10 +16,7 @@ class ProvisioningError(ValueError):
 
 
 def create_municipality(code, name, *, region="", timezone="Asia/Krasnoyarsk", department_name=""):
-    from .assessment.services import catalogue as mechanisms_catalogue
     from .demo import content
-    from .diagnostics.services import catalogue as deficit_catalogue
-    from .visits.services import checklist
 
     code = (code or "").strip().lower()
     if not code or not code.replace("-", "").replace("_", "").isalnum():
@@ -38,9 +35,19 @@ def create_municipality(code, name, *, region="", timezone="Asia/Krasnoyarsk", d
         db.session.add(ContextFactor(municipality_id=municipality.id, code=factor["code"], name=factor["name"],
                                      direction=factor["direction"], position=position))
     db.session.flush()
-    # These create the regulations' default lists on first use; called here so that no page
-    # has to write on its first read.
-    checklist(municipality.id)
-    deficit_catalogue(municipality.id)
-    mechanisms_catalogue(municipality.id)
+    provide_reference_lists(municipality.id)
     return municipality
+
+
+def provide_reference_lists(municipality_id):
+    """The regulations' default lists a municipality works with: the observation checklist, the
+    deficit catalogue, the mechanisms catalogue — each only where the municipality has none.
+    Written here (and by the demo seed, and migration c13a00000004 for older municipalities),
+    so that the pages that show them only read. Flushes; the caller commits."""
+    from .assessment.services import create_default_catalogue as mechanisms_catalogue
+    from .diagnostics.services import create_default_catalogue as deficit_catalogue
+    from .visits.services import create_default_checklist
+
+    create_default_checklist(municipality_id)
+    deficit_catalogue(municipality_id)
+    mechanisms_catalogue(municipality_id)

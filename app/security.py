@@ -1,7 +1,7 @@
 """Login wiring and security headers."""
 import functools
 
-from flask import jsonify, redirect, request, url_for
+from flask import jsonify, make_response, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -54,6 +54,21 @@ def init_app(app):
             return login_manager.unauthorized()
         return None
 
+    @app.before_request
+    def require_own_password():
+        """A temporary password handed out by an administrator is changed before anything else:
+        until then every page but the password change (and logout, the language) leads there."""
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint in WHILE_PASSWORD_TEMPORARY:
+            return None
+        if request.endpoint is None or request.endpoint in SELF_AUTHENTICATING:
+            return None  # those check the session themselves: active_user_id() refuses such a user
+        if current_user.is_authenticated and current_user.must_change_password:
+            target = url_for("accounts.change_password")
+            if request.headers.get("HX-Request") == "true":
+                return hx_redirect(make_response("", 204), target)
+            return redirect(target)
+        return None
+
     @app.after_request
     def headers(resp):
         resp.headers.setdefault("Content-Security-Policy", CSP)
@@ -65,7 +80,9 @@ def init_app(app):
         return resp
 
 
-PUBLIC_ENDPOINTS = {"static", "accounts.login", "core.healthz", "core.set_language"}
+PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "core.healthz", "core.set_language"}
+# What a user with a temporary password may do before changing it.
+WHILE_PASSWORD_TEMPORARY = {"accounts.change_password", "accounts.logout"}
 # Views polled every second by every open page: they authenticate with active_user_id().
 SELF_AUTHENTICATING = {"programmes.live"}
 
@@ -89,4 +106,5 @@ def active_user_id():
     from .accounts.models import User
 
     return db.select(User.id).where(User.session_token == db.bindparam("session_token"),
-                                    User.is_active_account.is_(True)).scalar_subquery()
+                                    User.is_active_account.is_(True),
+                                    User.must_change_password.is_(False)).scalar_subquery()

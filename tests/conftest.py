@@ -224,15 +224,15 @@ def _programme_ids(app, ids, user):
         db.session.add(step)
         db.session.flush()
         result[prefix + "step"] = step.id
-    from app.identification.services import card_year, risk_factors
     from app.identification.services import criteria as card_criteria
+    from app.identification.services import ensure_card_year, ensure_risk_factors
 
-    card_year(ids["other_municipality"], 2026)
+    ensure_card_year(ids["other_municipality"], 2026)  # reads never store a card: the fixture does
 
     result["card_criterion"] = card_criteria(ids["municipality"], 2026)[0].id
     result["foreign_card_criterion"] = card_criteria(ids["other_municipality"], 2026)[0].id
-    result["risk_factor"] = risk_factors(ids["municipality"], 2026)[0].id
-    result["foreign_risk_factor"] = risk_factors(ids["other_municipality"], 2026)[0].id
+    result["risk_factor"] = ensure_risk_factors(ids["municipality"], 2026)[0].id
+    result["foreign_risk_factor"] = ensure_risk_factors(ids["other_municipality"], 2026)[0].id
     from app.exports.models import ExportJob
 
     jobs = {}

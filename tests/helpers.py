@@ -1,4 +1,5 @@
 """Helpers shared by tests: CSRF tokens from pages, a signed-in client, a database fingerprint."""
+import hashlib
 import re
 
 import sqlalchemy as sa
@@ -46,7 +47,8 @@ class Auth:
 
 
 def database_fingerprint(app):
-    """Row counts and version sums of every table: equal before and after means nothing was written."""
+    """Per table: (row count, sum of versions, digest of every row's content). Equal before
+    and after means nothing was written — not even a value changed in place without a version."""
     with app.app_context():
         return _fingerprint()
 
@@ -56,7 +58,11 @@ def _fingerprint():
     for table in db.metadata.sorted_tables:
         count = db.session.scalar(sa.select(sa.func.count()).select_from(table))
         versions = db.session.scalar(sa.select(sa.func.sum(table.c.version))) if "version" in table.c else None
-        result[table.name] = (count, versions)
+        order = list(table.primary_key.columns) or list(table.columns)
+        digest = hashlib.sha256()
+        for row in db.session.execute(sa.select(table).order_by(*order)):
+            digest.update(repr(tuple(row)).encode())
+        result[table.name] = (count, versions, digest.hexdigest()[:16])
     db.session.rollback()
     return result
 
@@ -110,3 +116,20 @@ def _no_redirect_handler():
 
 
 _NoRedirect = _no_redirect_handler()
+
+
+def xlsx(headers, rows):
+    """An uploaded workbook as a file object: a header row, then `rows`."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return buffer

@@ -40,6 +40,7 @@ ACCESS = {
     "accounts.new_user": ADMIN,
     "accounts.edit_user": ADMIN,
     "accounts.reset_password": ADMIN,
+    "accounts.issue_link": ADMIN,
     "accounts.toggle_active": ADMIN,
     "accounts.audit": ADMIN,
     "programmes.programmes": ALL,
@@ -66,7 +67,7 @@ ACCESS = {
     "programmes.bulk_status": EDITORS,
     "programmes.comment_task": EDITORS,
     "programmes.upload": EDITORS,
-    "collab.attachment": ALL,
+    "collab.attachment": EDITORS,  # files are free text: not for observers
     "programmes.add_indicator": EDITORS,
     "programmes.edit_indicator": EDITORS,
     "programmes.indicator_row": ALL,
@@ -116,6 +117,9 @@ ACCESS = {
     "identification.threshold": ADMIN,
     "identification.card_template": CARD_READERS,
     "identification.import_card": ADMIN,
+    "identification.confirm_import": ADMIN,
+    "identification.undo_import": ADMIN,
+    "identification.start_card": ADMIN,
     "identification.criteria": CARD_READERS,
     "identification.edit_criterion": ADMIN,
     "identification.decision": ADMIN,
@@ -123,6 +127,7 @@ ACCESS = {
     "identification.context": {"admin", "curator", "tutor", "observer"},
     "identification.school_risks": ALL,
     "identification.save_risk": EDITORS,
+    "identification.save_default_risk": EDITORS,
     "identification.risk_to_section": EDITORS,
     "identification.add_risk_factor": ADMIN,
     "identification.watchlist": {"admin", "curator", "tutor", "observer"},
@@ -130,8 +135,8 @@ ACCESS = {
     "exports.start_export": CARD_READERS,
     "exports.job": CARD_READERS,
     "exports.job_file": CARD_READERS,
-    "exports.programme_document": ALL,
-    "exports.programme_xlsx": ALL,
+    "exports.programme_document": EDITORS,  # the programme's text: not for observers
+    "exports.programme_xlsx": EDITORS,
     "exports.imports_page": ADMIN,
     "exports.import_template": ADMIN,
     "exports.import_upload": ADMIN,
@@ -147,7 +152,7 @@ ACCESS = {
     "collab.mark_all_read": ALL,
     "collab.open_notification": ALL,
 }
-PUBLIC = {"static", "accounts.login", "core.healthz", "core.set_language"}
+PUBLIC = {"static", "accounts.login", "accounts.setup", "core.healthz", "core.set_language"}
 
 # URL parameter -> (own object key in the `demo` fixture, foreign object key)
 PARAMS = {
@@ -179,8 +184,9 @@ PARAMS = {
     "assessment_criterion_id": ("assessment_criterion", "foreign_assessment_criterion"),
     "field": ("main_idea", "main_idea"),
     "direction": ("up", "up"),
+    "token": ("no-such-token", "no-such-token"),
 }
-LITERAL = {"code", "field", "direction", "year", "kind"}  # parameters that are not object ids
+LITERAL = {"code", "field", "direction", "year", "kind", "token"}  # parameters that are not object ids
 
 
 def _rules(app):

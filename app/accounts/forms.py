@@ -47,11 +47,21 @@ class UserForm(Form):
     version = HiddenField()
 
 
+class SetupPasswordForm(Form):
+    """The page of a one-time link: the person chooses their own password."""
+    new = PasswordField(_l("Новый пароль"), validators=[DataRequired(_l("Введите новый пароль.")), Length(max=200), strong_password],
+                        description=PASSWORD_RULES)
+    repeat = PasswordField(_l("Повторите новый пароль"),
+                           validators=[DataRequired(_l("Повторите пароль.")), EqualTo("new", _l("Пароли не совпадают."))])
+
+
 class NewUserForm(UserForm):
-    password = PasswordField(_l("Пароль"), validators=[DataRequired(_l("Введите пароль.")), Length(max=200), strong_password],
-                             description=PASSWORD_RULES)
+    password = PasswordField(_l("Временный пароль"), validators=[Optional(), Length(max=200), strong_password],
+                             description=_l("Можно оставить пустым: Опора выдаст ссылку, по которой пользователь сам "
+                                            "задаст пароль. Пароль, заданный здесь, временный — пользователь сменит его "
+                                            "при первом входе. Не короче 10 символов, буквы и цифры."))
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField(_l("Новый пароль"), validators=[DataRequired(_l("Введите пароль.")), Length(max=200), strong_password],
+    password = PasswordField(_l("Временный пароль"), validators=[DataRequired(_l("Введите пароль.")), Length(max=200), strong_password],
                              description=PASSWORD_RULES)

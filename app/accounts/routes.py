@@ -1,6 +1,7 @@
+import math
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -9,7 +10,9 @@ from ..extensions import db
 from ..htmx import render
 from ..orgs.models import Organisation
 from . import bp, services
-from .forms import ROLE_LABELS, LoginForm, NewUserForm, PasswordChangeForm, ResetPasswordForm, UserForm
+from ..versioning import Conflict, stale_as_conflict
+from .forms import (ROLE_LABELS, LoginForm, NewUserForm, PasswordChangeForm, ResetPasswordForm, SetupPasswordForm,
+                    UserForm)
 from .models import ROLES, User
 
 
@@ -23,6 +26,21 @@ def _safe_next(target):
     return target
 
 
+def _wait_message(seconds):
+    if seconds < 120:
+        return _("Слишком много неудачных попыток входа. Попробуйте снова через %(n)s с.", n=seconds)
+    return _("Слишком много неудачных попыток входа. Попробуйте снова через %(n)s мин.", n=math.ceil(seconds / 60))
+
+
+def _sign_in(user, remember=False):
+    """A fresh session at login: nothing set before it (a planted cookie) survives."""
+    locale = session.get("locale") or user.locale
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user, remember=remember)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -30,22 +48,16 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
-        ip = request.remote_addr or ""
-        email = form.email.data.strip().lower()
-        if services.is_throttled(email, ip):
-            minutes = current_app.config["LOGIN_WINDOW_MINUTES"]
-            form.password.errors.append(_("Слишком много неудачных попыток входа. Попробуйте через %(m)s мин.", m=minutes))
+        result = services.attempt_login(form.email.data, form.password.data, request.remote_addr or "")
+        if result.wait:
+            form.password.errors.append(_wait_message(result.wait))
             resp = render("accounts/login.html", form=form, status=429)
-            resp.headers["Retry-After"] = str(minutes * 60)
+            resp.headers["Retry-After"] = str(result.wait)
             return resp
-        user = services.authenticate(email, form.password.data, ip)
-        if user is not None:
-            # A fresh session at login: nothing set before it (a planted cookie) survives.
-            locale = session.get("locale") or user.locale
-            session.clear()
-            if locale:
-                session["locale"] = locale
-            login_user(user, remember=form.remember.data)
+        if result.user is not None:
+            _sign_in(result.user, remember=form.remember.data)
+            if result.user.must_change_password:
+                return redirect(url_for("accounts.change_password"))
             return redirect(_safe_next(form.next.data) or url_for("core.home"))
         form.password.errors.append(_("Неверная электронная почта или пароль."))
         status = 401
@@ -79,7 +91,32 @@ def change_password():
             return redirect(url_for("core.home"))
     elif request.method == "POST":
         status = 422
-    return render("accounts/password.html", form=form, status=status)
+    return render("accounts/password.html", form=form, forced=current_user.must_change_password, status=status)
+
+
+@bp.route("/account/setup/<token>", methods=["GET", "POST"])
+def setup(token):
+    """The page of a one-time link (public: the person has no password yet). Setting the
+    password signs them in, in a fresh session; the link then stops working."""
+    try:
+        link = services.setup_link(token)
+    except services.LinkRefused as refused:
+        return render("accounts/setup.html", refused=refused.message, status=refused.status)
+    form = SetupPasswordForm()
+    if form.validate_on_submit():
+        try:
+            with stale_as_conflict(link.user):
+                user = services.use_setup_link(link, form.new.data)
+        except services.LinkRefused as refused:
+            return render("accounts/setup.html", refused=refused.message, status=refused.status)
+        except Conflict:  # the account was changed at this very moment; the link is still unused
+            return render("accounts/setup.html", status=409, refused=_(
+                "Учётную запись только что изменили. Откройте ссылку ещё раз и задайте пароль."))
+        _sign_in(user)
+        flash(_("Пароль задан. Добро пожаловать в Опору!"), "success")
+        return redirect(url_for("core.home"))
+    return render("accounts/setup.html", form=form, user=link.user, expires_at=link.expires_at,
+                  status=422 if request.method == "POST" else 200)
 
 
 # --- Administration of users ---------------------------------------------------------
@@ -130,7 +167,11 @@ def new_user():
     if _validate_user_form(form):
         user = services.save_user(current_user, User(), _form_data(form))
         db.session.flush()
-        flash(_("Пользователь %(name)s создан.", name=user.full_name), "success")
+        if not user.has_password:
+            # The link is shown now or never: only its digest is stored.
+            return render("accounts/setup_links.html", links=[services.issue_setup_link(current_user, user)])
+        flash(_("Пользователь %(name)s создан. Пароль временный: при первом входе его нужно будет сменить.",
+                name=user.full_name), "success")
         return redirect(url_for("accounts.users"))
     return render("accounts/user_form.html", form=form, user=None, status=422 if request.method == "POST" else 200)
 
@@ -153,7 +194,7 @@ def edit_user(user_id):
         flash(_("Изменения сохранены."), "success")
         return redirect(url_for("accounts.users"))
     return render("accounts/user_form.html", form=form, user=user, reset_form=reset_form,
-                  status=422 if request.method == "POST" else 200)
+                  pending_link=services.pending_link(user), status=422 if request.method == "POST" else 200)
 
 
 @bp.post("/admin/users/<int:user_id>/password")
@@ -165,8 +206,19 @@ def reset_password(user_id):
             flash(error, "error")
         return redirect(url_for("accounts.edit_user", user_id=user.id)), 303
     services.reset_password(current_user, user, form.password.data)
-    flash(_("Пароль пользователя %(name)s изменён.", name=user.full_name), "success")
+    flash(_("Временный пароль пользователя %(name)s задан. При входе он должен будет сменить его на свой.",
+            name=user.full_name), "success")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/link")
+def issue_link(user_id):
+    """«Выдать ссылку для входа»: a fresh one-time link (older ones stop working), shown once."""
+    user = policy.load(User, user_id, "edit")
+    if not user.is_active:
+        flash(_("Учётная запись отключена: сначала включите её."), "error")
+        return redirect(url_for("accounts.edit_user", user_id=user.id)), 303
+    return render("accounts/setup_links.html", links=[services.issue_setup_link(current_user, user)])
 
 
 @bp.post("/admin/users/<int:user_id>/active")

@@ -7,13 +7,12 @@ criterion and school year. Totals and percents are computed, never typed.
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import policy
 from ..activity.labels import N_
 from ..demo import content
-from ..editing import Conflict, create, save_changes
+from ..editing import create, first_save, first_version, save_changes
 from ..extensions import db
 from ..orgs.models import Organisation, Partnership
 from ..programmes.models import Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Task
@@ -97,7 +96,12 @@ def _load(municipality_id):
     return mechanisms, criteria
 
 
-def _create_default(municipality_id):
+def create_default_catalogue(municipality_id):
+    """The seeds' mechanisms and criteria for a municipality that has none yet (flushes, never
+    commits): written when the municipality is provisioned, never by a page."""
+    if db.session.scalar(select(Mechanism.id).where(Mechanism.municipality_id == municipality_id)
+                         .limit(1)) is not None:
+        return False
     for position, item in enumerate(content.MECHANISMS, start=1):
         mechanism = Mechanism(municipality_id=municipality_id, group=item["group"], code=item["code"],
                               name=item["name"], position=position)
@@ -108,20 +112,14 @@ def _create_default(municipality_id):
             text = criterion["text"]
             db.session.add(MechanismCriterion(municipality_id=municipality_id, mechanism_id=mechanism.id,
                                               text=text[0].upper() + text[1:], max_points=maximum, position=number))
-    db.session.commit()
+    db.session.flush()
+    return True
 
 
 def catalogue(municipality_id, active_only=True):
-    """[(mechanism, [criteria])] in the order of the seeds, results before activity.
-    The default catalogue is created on first use (two first uses at once: the unique key
-    keeps one, the other reads it)."""
+    """[(mechanism, [criteria])] in the order of the seeds, results before activity. Only
+    reads (the default catalogue comes with the municipality: create_default_catalogue)."""
     mechanisms, criteria = _load(municipality_id)
-    if not mechanisms:
-        try:
-            _create_default(municipality_id)
-        except IntegrityError:
-            db.session.rollback()
-        mechanisms, criteria = _load(municipality_id)
     by_mechanism = {}
     for c in criteria:
         if c.is_active or not active_only:
@@ -148,7 +146,6 @@ def highest_score(criterion):
 
 
 def save_criterion(actor, criterion, data, version):
-    version = version if str(version).isdigit() else None
     return save_changes(actor, criterion, data, version, scope=f"assessment:{criterion.municipality_id}")
 
 
@@ -173,21 +170,17 @@ def score_for(criterion, year):
 
 def save_score(actor, score, data, version):
     """Points, comment and evidence of one criterion in one year, with the version check and history."""
-    version = version if str(version).isdigit() else None  # a mangled version is a stale one
     scope = f"assessment:{score.municipality_id}:{score.year}"
     message = N_("Самооценка %(year)s/%(next_year)s: %(criterion)s")
     params = {"year": score.year, "next_year": score.year + 1, "criterion": score.criterion.text[:100]}
     if score.id is None:
-        if str(version) != "0":
-            raise Conflict(score, data)
+        first_version(version, data, score)
+        criterion_id, year = score.criterion_id, score.year
         for name, value in data.items():
             setattr(score, name, value)
-        try:
+        # Two first saves of one cell at once: the unique key refuses the second, shown the first.
+        with first_save(lambda: score_for(db.session.get(MechanismCriterion, criterion_id), year), data):
             create(actor, score, SCORE_FIELDS, scope=scope, message=message, params=params)
-        except IntegrityError:  # two first saves of one cell at once: the unique key refuses the second
-            db.session.rollback()
-            raise Conflict(score_for(db.session.get(MechanismCriterion, score.criterion_id), score.year),
-                           data) from None
         return data
     return save_changes(actor, score, data, version, scope=scope, message=message, params=params)
 
@@ -375,6 +368,7 @@ def _seed_points(code, year_offset):
 def seed_assessment(municipality, year=2025):
     """Demo self-assessments: `year` with seed 000's 187 of 321, the year before a little lower.
     Idempotent: nothing happens when the municipality has any score already."""
+    create_default_catalogue(municipality.id)
     items = catalogue(municipality.id)
     if db.session.scalar(select(MechanismScore.id).where(MechanismScore.municipality_id == municipality.id)):
         return

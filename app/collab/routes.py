@@ -10,9 +10,7 @@ from .models import Attachment, Notification
 @bp.get("/notifications")
 def notifications():
     policy.authorize("view", current_user._get_current_object())
-    from ..programmes.services import overdue_reminders
-
-    overdue_reminders(owner=current_user)
+    # Only reads: overdue reminders come from the daily `flask remind-overdue` (a GET writes nothing).
     items = services.notifications_of(current_user)
     return render("collab/notifications.html", block="list", items=items)
 

@@ -145,7 +145,10 @@ def seed_demo():
     from .seed_programmes import seed_programme
     from .seed_visits import seed_visits
 
+    from ..provisioning import provide_reference_lists
+
     m, department, schools = seed_organisations()
+    provide_reference_lists(m.id)  # as for any municipality: the pages only read them
     _admin, partnerships = seed_people(m, department, schools)
     seed_programme(partnerships[content.DEMO_SCHOOL_KEY])
     seed_visits(schools)
@@ -159,6 +162,7 @@ def seed_demo():
     from ..assessment.services import seed_assessment
 
     seed_assessment(m, 2025)
-    seed_other_municipality()
+    other, _other_admin = seed_other_municipality()
+    provide_reference_lists(other.id)
     db.session.commit()
     return m

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..extensions import db
 from ..identification.models import CardScore, SchoolRisk, ShnorDecision
-from ..identification.services import card_year, criteria, risk_factors
+from ..identification.services import criteria, ensure_card_year, ensure_risk_factors
 from ..orgs.models import Partnership
 
 # school key -> points per criterion code (oge_fail, ege_below_min, objectivity, risk_zone, olympiads, interim)
@@ -31,7 +31,7 @@ ACTUAL_RISKS = {"staff_shortage": ("high", "Привлечение молоды�
 def seed_identification(m, schools):
     admin = db.session.scalar(select(User).where(User.email == "admin@opora.demo"))
     for year, table in SCORES.items():
-        card_year(m.id, year)
+        ensure_card_year(m.id, year)
         crits = criteria(m.id, year)
         if db.session.scalar(select(CardScore.id).where(CardScore.criterion_id == crits[0].id)):
             continue
@@ -48,7 +48,7 @@ def seed_identification(m, schools):
                 partnership_id=partnership.id if partnership else None,
                 reason="Сумма баллов диагностической карты выше порога; результаты ОГЭ и ВПР ниже муниципальных."))
     pavlovskaya = schools["pavlovskaya"]
-    factors = {f.code: f for f in risk_factors(m.id, 2026)}
+    factors = {f.code: f for f in ensure_risk_factors(m.id, 2026)}
     if not db.session.scalar(select(SchoolRisk.id).where(SchoolRisk.school_id == pavlovskaya.id)):
         for code, factor in factors.items():
             level, measures = ACTUAL_RISKS.get(code, ("low", ""))

@@ -5,12 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..forms import db_int, form_errors
+from ..forms import form_errors
 from .. import imports, policy
 from ..activity.services import history_of
 from ..editing import Conflict
 from ..extensions import db
 from ..timeutil import today
+from ..versioning import parse_version
 from ..htmx import render
 from ..orgs.models import Organisation, Partnership
 from ..programmes.models import Programme, Section, Task
@@ -195,8 +196,7 @@ def findings(session_id, teacher_id):
                 errors.append(area.name)
                 continue
             values[area.id] = (level, note)
-            versions[area.id] = request.form.get(f"version-{area.id}", "0", type=db_int) if \
-                request.form.get(f"version-{area.id}", "0").isdigit() else -1
+            versions[area.id] = parse_version(request.form.get(f"version-{area.id}", "0"))  # else 400
         submitted = values
         if errors:
             status = 422

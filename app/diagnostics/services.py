@@ -8,7 +8,7 @@ from .. import imports
 from ..activity.labels import N_
 from ..activity.services import record
 from ..demo import content
-from ..editing import create, save_changes  # noqa: F401  (routes use save_changes)
+from ..editing import create, first_save, save_changes  # noqa: F401  (routes use save_changes)
 from ..extensions import db
 from ..versioning import Conflict, stale_as_conflict
 from .models import (CATEGORIES, DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, DiagnosticSession, RouteStep,
@@ -32,22 +32,30 @@ IMPORT_HEADERS = ("ФИО", "Должность", "Предметы", "Стаж,
 # --- Catalogue ------------------------------------------------------------------------
 
 def catalogue(municipality_id):
-    """Areas by category; the default catalogue (seed 002) is created on first use."""
-    query = select(DeficitArea).where(DeficitArea.municipality_id == municipality_id, DeficitArea.is_active.is_(True))
-    areas = db.session.scalars(query.order_by(DeficitArea.position)).all()
-    if not areas and not db.session.scalar(select(DeficitArea.id).where(DeficitArea.municipality_id == municipality_id)):
-        position = 0
-        for category in content.DEFICIT_CATEGORIES:
-            for name in category["areas"]:
-                position += 1
-                db.session.add(DeficitArea(municipality_id=municipality_id, category=category["code"], name=name,
-                                           position=position))
-        db.session.commit()
-        areas = db.session.scalars(query.order_by(DeficitArea.position)).all()
+    """Active areas by category. Only reads: the default catalogue (seed 002) is written when
+    the municipality is provisioned (create_default_catalogue), never by a page."""
+    areas = db.session.scalars(select(DeficitArea).where(
+        DeficitArea.municipality_id == municipality_id, DeficitArea.is_active.is_(True))
+        .order_by(DeficitArea.position)).all()
     grouped = {code: [] for code in DEFICIT_CATEGORIES}
     for area in areas:
         grouped.setdefault(area.category, []).append(area)
     return grouped
+
+
+def create_default_catalogue(municipality_id):
+    """Seed 002's deficit areas for a municipality that has none yet (flushes, never commits)."""
+    if db.session.scalar(select(DeficitArea.id).where(DeficitArea.municipality_id == municipality_id)
+                         .limit(1)) is not None:
+        return False
+    position = 0
+    for category in content.DEFICIT_CATEGORIES:
+        for name in category["areas"]:
+            position += 1
+            db.session.add(DeficitArea(municipality_id=municipality_id, category=category["code"], name=name,
+                                       position=position))
+    db.session.flush()
+    return True
 
 
 def add_area(municipality_id, category, name):
@@ -76,45 +84,45 @@ def set_archived(actor, teacher, archived, version):
                         params={"name": teacher.full_name})
 
 
+TEACHER_EXAMPLE = ("Иванова Мария Петровна", "учитель", "математика, информатика", 12, "первая", "нет")
+
+
 def parse_teacher_rows(school, rows):
     """Validate imported rows; returns teacher dicts or raises RowErrors (nothing written)."""
+    from flask_babel import gettext as _
+
     existing = {t.full_name.lower() for t in teachers_of(school.id)}
     seen, errors, result = {}, [], []
     for number, row in rows:
+        if imports.is_example(row, IMPORT_HEADERS, TEACHER_EXAMPLE):
+            # An older template had its example on the data sheet: it is never imported.
+            errors.append((number, "ФИО", _("это пример из шаблона — удалите строку")))
+            continue
         name = imports.text(row["ФИО"])
         if not name:
-            errors.append((number, "ФИО", "не заполнено"))
+            errors.append((number, "ФИО", _("не заполнено")))
         elif len(name) > 200:
-            errors.append((number, "ФИО", "длиннее 200 символов"))
+            errors.append((number, "ФИО", _("длиннее 200 символов")))
         elif name.lower() in seen:
-            errors.append((number, "ФИО", f"повторяет строку {seen[name.lower()]}"))
+            errors.append((number, "ФИО", _("повторяет строку %(r)s", r=seen[name.lower()])))
         elif name.lower() in existing:
-            errors.append((number, "ФИО", "такой педагог уже есть в школе"))
+            errors.append((number, "ФИО", _("такой педагог уже есть в школе")))
         seen.setdefault(name.lower(), number)
         category = imports.text(row["Квалификационная категория"]).lower() or "без категории"
         if category not in CATEGORIES:
             errors.append((number, "Квалификационная категория",
-                           f"неизвестная категория «{category}»; допустимы: {', '.join(CATEGORIES)}"))
-        experience = row["Стаж, лет"]
-        if experience in (None, ""):
-            experience = None
-        else:
-            try:
-                experience = int(float(str(experience).replace(",", ".")))
-                if not 0 <= experience <= 70:
-                    raise ValueError
-            except ValueError:
-                errors.append((number, "Стаж, лет", "нужно целое число лет от 0 до 70"))
+                           _("неизвестная категория «%(c)s»; допустимы: %(v)s", c=category, v=", ".join(CATEGORIES))))
+        # 12,7 years is refused, never cut to 12.
+        experience = imports.cell(errors, number, "Стаж, лет", imports.integer, row["Стаж, лет"], minimum=0, maximum=70)
         part_time = imports.text(row["Совместитель (да/нет)"]).lower()
         if part_time not in ("", "да", "нет"):
-            errors.append((number, "Совместитель (да/нет)", "нужно «да» или «нет»"))
+            errors.append((number, "Совместитель (да/нет)", _("нужно «да» или «нет»")))
         position = imports.text(row["Должность"]) or "учитель"
         subjects = imports.text(row["Предметы"])
         if len(position) > 200 or len(subjects) > 300:
-            errors.append((number, "Должность" if len(position) > 200 else "Предметы", "слишком длинный текст"))
+            errors.append((number, "Должность" if len(position) > 200 else "Предметы", _("слишком длинный текст")))
         result.append({"full_name": name, "position": position[:200], "subjects": subjects[:300],
-                       "experience_years": experience if isinstance(experience, int) else None,
-                       "category": category, "is_part_time": part_time == "да"})
+                       "experience_years": experience, "category": category, "is_part_time": part_time == "да"})
     if errors:
         raise imports.RowErrors(errors)
     return result
@@ -137,16 +145,17 @@ def import_teachers(actor, school, file_storage):
 
 
 def teachers_template():
+    from flask_babel import gettext as _
+
     return imports.template(
         "Педагоги", IMPORT_HEADERS,
-        ["Как заполнить лист «Педагоги»",
-         "Одна строка — один педагог. Первая строка — заголовки, их не менять.",
-         "ФИО — обязательно; повтор ФИО в файле или уже имеющегося в школе педагога не допускается.",
-         f"Квалификационная категория — одно из: {', '.join(CATEGORIES)} (пусто — без категории).",
-         "Стаж, лет — целое число от 0 до 70. Совместитель — «да» или «нет».",
-         "Если хотя бы одна строка с ошибкой, не загружается ничего: Опора назовёт строку и столбец."],
-        examples=[("Иванова Мария Петровна", "учитель", "математика, информатика", 12, "первая", "нет")],
-        widths={"ФИО": 34, "Предметы": 30, "Квалификационная категория": 30})
+        [_("Как заполнить лист «Педагоги»"),
+         _("Одна строка — один педагог. Первая строка — заголовки, их не менять."),
+         _("ФИО — обязательно; повтор ФИО в файле или уже имеющегося в школе педагога не допускается."),
+         _("Квалификационная категория — одно из: %(v)s (пусто — без категории).", v=", ".join(CATEGORIES)),
+         _("Стаж, лет — целое число от 0 до 70 (не дробь). Совместитель — «да» или «нет»."),
+         _("Если хотя бы одна строка с ошибкой, не загружается ничего: Опора назовёт строку и столбец.")],
+        sample=[TEACHER_EXAMPLE], widths={"ФИО": 34, "Предметы": 30, "Квалификационная категория": 30})
 
 
 # --- Sessions and findings -------------------------------------------------------------------
@@ -197,7 +206,11 @@ def save_findings(actor, session, teacher, values, versions):
             finding.level, finding.note = level, note
             changes[str(area_id)] = [before[0], level]
     if changes:
-        with stale_as_conflict(teacher, mine={"values": values}):
+        teacher_id = teacher.id
+        # Two people saving the teacher's first findings at once: the unique key (session,
+        # teacher, area) refuses the second; theirs is shown beside mine, as for a stale form.
+        with first_save(lambda: db.session.get(Teacher, teacher_id), {"values": values}), \
+                stale_as_conflict(teacher, mine={"values": values}):
             db.session.flush()
             record(actor, teacher, "diagnostics", changes, message=N_("Диагностика %(session_date)s: %(name)s"),
                    params={"session_date": session.session_date.isoformat(), "name": teacher.full_name},

@@ -21,8 +21,17 @@ class ExportJob(db.Model):
     message: Mapped[str] = mapped_column(String(300), default="")
     filename: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The heartbeat: touched by every progress step and, while the job runs, every few seconds
+    # by its process (services.Heartbeat). A job that stopped beating died with its worker.
+    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
-    def is_stale(self, now, minutes=30):
-        """A job still "running" long after it started died with its process (a restart)."""
-        return self.status in ("queued", "running") and (now - self.created_at).total_seconds() > minutes * 60
+    def is_interrupted(self, now, seconds):
+        """Queued or running, but silent for longer than `seconds`: its thread or process is gone."""
+        beat = self.updated_at or self.created_at
+        return self.status in ("queued", "running") and (now - beat).total_seconds() > seconds
+
+    def shown_status(self, now, seconds):
+        """The status as readers see it: an interrupted job is decided when read (a GET writes
+        nothing); a write path (services.sweep_interrupted) records it."""
+        return "interrupted" if self.is_interrupted(now, seconds) else self.status

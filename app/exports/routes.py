@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..forms import db_int
 from .. import imports, policy
+from ..errors import error_response
 from ..extensions import db
 from ..htmx import render
 from ..timeutil import school_year, utcnow
@@ -25,12 +26,22 @@ def _summary_allowed():
     policy.require("summarize")
 
 
+def _recent_jobs():
+    return db.session.scalars(db.select(ExportJob).where(ExportJob.user_id == current_user.id)
+                              .order_by(ExportJob.id.desc()).limit(10)).all()
+
+
+def _job_context():
+    """How a job's state is shown: decided when read (an interrupted job is one whose heartbeat
+    stopped), never written by the page."""
+    return {"now": utcnow(), "stale_seconds": services.stale_seconds(), "interrupted_message": services.INTERRUPTED}
+
+
 @bp.get("/exports")
 def exports():
     _summary_allowed()
-    jobs = db.session.scalars(db.select(ExportJob).where(ExportJob.user_id == current_user.id)
-                              .order_by(ExportJob.id.desc()).limit(10)).all()
-    return render("exports/exports.html", form=SummaryForm(year=school_year()), jobs=jobs)
+    return render("exports/exports.html", form=SummaryForm(year=school_year()), jobs=_recent_jobs(),
+                  **_job_context())
 
 
 @bp.post("/exports")
@@ -38,9 +49,7 @@ def start_export():
     _summary_allowed()
     form = SummaryForm()
     if not form.validate_on_submit():
-        jobs = db.session.scalars(db.select(ExportJob).where(ExportJob.user_id == current_user.id)
-                                  .order_by(ExportJob.id.desc()).limit(10)).all()
-        return render("exports/exports.html", form=form, jobs=jobs, status=422)
+        return render("exports/exports.html", form=form, jobs=_recent_jobs(), status=422, **_job_context())
     job = services.start_summary_job(current_user._get_current_object(), form.year.data, form.period.data)
     return redirect(url_for("exports.job", job_id=job.id))
 
@@ -48,16 +57,13 @@ def start_export():
 def _own_job(job_id):
     job = policy.load(ExportJob, job_id, "view")
     _summary_allowed()
-    if job.is_stale(utcnow()):
-        job.status, job.message = "failed", "Прервано перезапуском сервера"
-        db.session.commit()
     return job
 
 
 @bp.get("/exports/<int:job_id>")
 def job(job_id):
     """The job's state; the fragment polls itself while the file is being made."""
-    return render("exports/job.html", block="job", job=_own_job(job_id))
+    return render("exports/job.html", block="job", job=_own_job(job_id), **_job_context())
 
 
 @bp.get("/exports/<int:job_id>/file")
@@ -71,15 +77,29 @@ def job_file(job_id):
 
 # --- The programme document ------------------------------------------------------------
 
+def _document_of(programme_id):
+    """The document is the programme's text itself: for those who read free text only."""
+    programme = programmes.load_programme(programme_id)
+    if not policy.can("read_text", programme):
+        return programme, error_response(403, _("Документ программы состоит из текстов, которые называют людей: "
+                                                "он доступен участникам программы. Сводные данные — в выгрузке "
+                                                "«Сводка» и на странице программы."))
+    return programme, None
+
+
 @bp.get("/programmes/<int:programme_id>/document")
 def programme_document(programme_id):
-    programme = programmes.load_programme(programme_id)
+    programme, refused = _document_of(programme_id)
+    if refused:
+        return refused
     return render("exports/programme_document.html", programme=programme, **programmes.page_data(programme))
 
 
 @bp.get("/programmes/<int:programme_id>/document.xlsx")
 def programme_xlsx(programme_id):
-    programme = programmes.load_programme(programme_id)
+    programme, refused = _document_of(programme_id)
+    if refused:
+        return refused
     buffer = io.BytesIO()
     services.programme_workbook(buffer, programme)
     buffer.seek(0)
@@ -116,8 +136,9 @@ def import_upload(kind):
     if kind == "schools":
         count, errors = imports.run(form, lambda file: bulk.import_schools(current_user, file))
     else:
-        count, errors = imports.run(form, lambda file: bulk.import_users(
-            current_user, file, current_app.config["PASSWORD_HASH_METHOD"]))
+        links, errors = imports.run(form, lambda file: bulk.import_users(current_user, file))
+        if not errors:  # the one-time links are shown now or never (only their digests are stored)
+            return render("exports/imports.html", form=UploadForm(), errors={}, year=school_year(), links=links)
     if not errors:
         flash(_("Загружено записей: %(n)s.", n=count), "success")
         return redirect(url_for("exports.imports_page"))

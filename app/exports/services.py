@@ -2,9 +2,12 @@
 import logging
 import os
 import threading
+import time
+from datetime import timedelta
 
 import pandas as pd
 from flask import current_app
+from sqlalchemy import update
 
 from .. import policy, timeutil
 from ..accounts.models import User
@@ -17,7 +20,14 @@ from .models import ExportJob
 from .workbook import write_programme, write_summary
 
 log = logging.getLogger("opora.exports")
+# Columns of free text (typed by people, may name a teacher): not in a workbook for readers
+# who do not read free text (policy.TEXT_READERS). Tasks and indicators get their own sheets.
 PEOPLE_TEXT = {"Выезды": ["Выводы", "Цель"], "Рекомендации": ["Рекомендация", "Кому"]}
+# Defaults of EXPORT_HEARTBEAT_SECONDS and EXPORT_STALE_SECONDS (app.config overrides them).
+HEARTBEAT_SECONDS = 5
+STALE_SECONDS = 60
+MAX_SECONDS = 30 * 60  # EXPORT_MAX_SECONDS: a job stuck longer stops beating and reads as interrupted
+INTERRUPTED = "Выгрузка прервалась, запустите ещё раз"
 
 
 def summary_workbook(target, scope_query, municipality, year, period="", audience="department", progress=None,
@@ -35,14 +45,17 @@ def summary_workbook(target, scope_query, municipality, year, period="", audienc
     by_programme = {r["programme_id"]: r["Школа"] for r in rows if r["programme_id"]}
     by_school = {r["school_id"]: r["Школа"] for r in rows}
     start, end = data.period_range(year, period)
+    observer = audience == "observer"
     step(25, "Мероприятия")
-    tasks = data.tasks_frame(programme_ids, school_names, today, *((start, end) if period else ()))
+    span = (start, end) if period else ()
+    tasks = (data.task_counts_frame(programme_ids, school_names, today, *span) if observer
+             else data.tasks_frame(programme_ids, school_names, today, *span))
     step(45, "Показатели")
-    indicators = data.indicators_frame(programme_ids, by_programme)
+    indicators = data.indicators_frame(programme_ids, by_programme, names=not observer)
     step(60, "Выезды и рекомендации")
     visits = data.visits_frame(partnership_ids, school_names, start, end)
     recommendations = data.recommendations_frame(partnership_ids, school_names, today)
-    if audience == "observer":
+    if observer:
         visits = visits.drop(columns=PEOPLE_TEXT["Выезды"])
         recommendations = recommendations.drop(columns=PEOPLE_TEXT["Рекомендации"])
     deficits = data.deficits_frame(list(by_school), by_school)
@@ -56,7 +69,11 @@ def summary_workbook(target, scope_query, municipality, year, period="", audienc
 
 
 def audience_of(user):
-    return {"observer": "observer", "curator": "curator"}.get(user.role, "department")
+    """Who the summary is for: "observer" when the user reads no free text (the same policy rule
+    as the pages), "curator" (their schools' card rows), or the whole "department"."""
+    if not policy.reads_text(user):
+        return "observer"
+    return "curator" if user.role == "curator" else "department"
 
 
 def programme_workbook(target, programme):
@@ -77,7 +94,62 @@ def job_path(job):
     return os.path.join(export_folder(), f"{job.id}.xlsx")
 
 
+def stale_seconds():
+    return current_app.config.get("EXPORT_STALE_SECONDS", STALE_SECONDS)
+
+
+def sweep_interrupted(now=None):
+    """Record as failed every queued or running job whose heartbeat stopped (its worker thread
+    or process died). A write path: called when a job starts; pages only show it (shown_status)."""
+    cutoff = (now or utcnow()) - timedelta(seconds=stale_seconds())
+    beat = db.func.coalesce(ExportJob.updated_at, ExportJob.created_at)
+    result = db.session.execute(update(ExportJob).where(ExportJob.status.in_(("queued", "running")), beat < cutoff)
+                                .values(status="failed", message=INTERRUPTED, finished_at=utcnow())
+                                .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+class Heartbeat:
+    """While a job runs, a small thread touches its row every few seconds, so a long step (a
+    large workbook being written) still beats; when the process dies, the beat stops with it.
+    It touches only a job still queued or running, in its own session and transaction."""
+
+    def __init__(self, app, job_id, seconds=None):
+        self.app, self.job_id = app, job_id
+        self.seconds = seconds or app.config.get("EXPORT_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True, name=f"export-{job_id}-heartbeat")
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self):
+        deadline = time.monotonic() + self.app.config.get("EXPORT_MAX_SECONDS", MAX_SECONDS)
+        with self.app.app_context():
+            try:
+                # A job stuck past the deadline (alive but hung) stops beating: it reads as interrupted.
+                while not self.stopped.wait(self.seconds) and time.monotonic() < deadline:
+                    touch(self.job_id)
+                    db.session.commit()
+            except Exception:  # a missed beat is not the job's failure; the job's own steps beat too
+                log.exception("export %s heartbeat failed", self.job_id)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+
+def touch(job_id):
+    db.session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status.in_(("queued", "running")))
+                       .values(updated_at=utcnow()).execution_options(synchronize_session=False))
+
+
 def start_summary_job(user, year, period):
+    sweep_interrupted()
     job = ExportJob(municipality_id=user.municipality_id, user_id=user.id, kind="summary",
                     params={"year": year, "period": period}, filename=f"opora-svodka-{year}-{period or 'god'}.xlsx")
     db.session.add(job)
@@ -97,19 +169,20 @@ def _run(app, job_id):
         user = db.session.get(User, job.user_id)
 
         def progress(value, message):
-            job.progress, job.message, job.status = value, message, "running"
+            job.progress, job.message, job.status, job.updated_at = value, message, "running", utcnow()
             db.session.commit()
 
         try:
             municipality = db.session.get(Municipality, job.municipality_id)
-            summary_workbook(job_path(job), policy.visible_partnerships(user), municipality, job.params["year"],
-                             job.params.get("period", ""), audience_of(user), progress)
-            job.status, job.finished_at = "done", utcnow()
+            with Heartbeat(app, job_id):
+                summary_workbook(job_path(job), policy.visible_partnerships(user), municipality,
+                                 job.params["year"], job.params.get("period", ""), audience_of(user), progress)
+            job.status, job.finished_at, job.updated_at = "done", utcnow(), utcnow()
         except Exception:  # the user sees "failed"; the operator reads the log
             log.exception("export %s failed", job_id)
             db.session.rollback()
             job = db.session.get(ExportJob, job_id)
-            job.status, job.message = "failed", "Не удалось сформировать файл"
+            job.status, job.message, job.updated_at = "failed", "Не удалось сформировать файл", utcnow()
         db.session.commit()
         db.session.remove()
 

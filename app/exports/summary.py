@@ -11,7 +11,7 @@ from ..diagnostics.models import DEFICIT_CATEGORIES, DeficitArea, DeficitFinding
 from ..diagnostics.services import CATEGORY_NAMES, MIN_GROUP
 from ..extensions import db
 from ..identification.models import CardCriterion, CardScore
-from .. import timeutil
+from .. import policy, timeutil
 from ..orgs.models import Municipality, Organisation, Partnership
 from ..programmes.forms import PROGRAMME_STATUS_LABELS
 from ..programmes.models import Indicator, IndicatorValue, Programme, ReportingPeriod, Section, Task
@@ -209,7 +209,37 @@ def tasks_frame(programme_ids, school_names, today, start=None, end=None):
     return df.drop(columns=["partnership", "s", "n"])
 
 
-def indicators_frame(programme_ids, school_by_programme):
+TASK_STATUS_NAMES = {"planned": "запланировано", "in_progress": "выполняется", "done": "выполнено",
+                     "cancelled": "отменено"}
+
+
+def task_counts_frame(programme_ids, school_names, today, start=None, end=None):
+    """The plan without its texts, for readers who see no free text: per school and section
+    (catalogue names only), how many tasks and in which state."""
+    sections = db.session.scalars(select(Section).where(Section.programme_id.in_(programme_ids))).all()
+    titles = policy.catalogue_titles(sections)
+    query = (select(Programme.partnership_id, Section.id, Section.position, Task.status, Task.due_date)
+             .join(Section, Section.id == Task.section_id).join(Programme, Programme.id == Task.programme_id)
+             .where(Task.programme_id.in_(programme_ids)))
+    if start is not None:
+        query = query.where(Task.due_date >= start, Task.due_date <= end)
+    counts = {}
+    for partnership_id, section_id, position, status, due in db.session.execute(query):
+        key = (school_names[partnership_id], position, section_id)
+        row = counts.setdefault(key, dict.fromkeys(("total", *TASK_STATUS_NAMES, "overdue"), 0))
+        row["total"] += 1
+        row[status] += 1
+        row["overdue"] += status in ("planned", "in_progress") and due is not None and due < today
+    columns = ["Школа", "Раздел", "Мероприятий", "Выполнено", "Выполняется", "Запланировано", "Отменено",
+               "Просрочено"]
+    rows = [(school, titles.get(section_id, "Дополнительный раздел"), r["total"], r["done"], r["in_progress"],
+             r["planned"], r["cancelled"], r["overdue"])
+            for (school, _position, section_id), r in sorted(counts.items())]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def indicators_frame(programme_ids, school_by_programme, names=True):
+    """names=False: indicators are named by people, so only their number in the programme."""
     indicators, lights = indicator_lights(programme_ids)
     rows = db.session.execute(
         select(IndicatorValue.indicator_id, ReportingPeriod.title, ReportingPeriod.deadline, IndicatorValue.target,
@@ -220,11 +250,11 @@ def indicators_frame(programme_ids, school_by_programme):
     data = []
     for iid, period, deadline, target, actual in rows:
         ind = indicators[iid]
-        data.append((school_by_programme[ind.programme_id], ind.name, ind.unit, ind.source,
-                     "больше — лучше" if ind.direction == "higher" else "меньше — лучше", ind.baseline, period,
+        data.append((school_by_programme[ind.programme_id], ind.name if names else ind.position, ind.unit,
+                     ind.source, "больше — лучше" if ind.direction == "higher" else "меньше — лучше", ind.baseline, period,
                      deadline, target, actual, light_names[lights[iid]]))
-    return pd.DataFrame(data, columns=["Школа", "Показатель", "Единица", "Источник", "Направление", "База", "Период",
-                                       "Срок отчёта", "План", "Факт", "Состояние"])
+    return pd.DataFrame(data, columns=["Школа", "Показатель" if names else "№ показателя", "Единица", "Источник",
+                                       "Направление", "База", "Период", "Срок отчёта", "План", "Факт", "Состояние"])
 
 
 def visits_frame(partnership_ids, school_names, start, end):

@@ -1,14 +1,15 @@
 """How the diagnostic card and risk profile appear in history (see activity.labels)."""
 from flask_babel import lazy_gettext as _l
 
-from ..activity.labels import FLAG, NUMBER, TEXT, Choice, Ref, register
+from ..activity.labels import DAY, FLAG, NUMBER, TEXT, Choice, Ref, register
 from ..programmes.models import Section
 from .services import RISK_LEVEL_NAMES, SCORING_NAMES
 
 register("cardyear", _l("Диагностическая карта"), {
     "threshold": (_l("Порог"), NUMBER),
-    "rows": (_l("Загружено школ"), NUMBER),
-})
+    "rows": (_l("Загружено школ"), NUMBER),  # imports before issue 13 recorded only a row count
+    "imported_at": (_l("Загрузка от"), DAY),
+}, actions={"undo": _l("отмена загрузки")})
 register("cardcriterion", _l("Критерий карты"), {
     "code": (_l("Код"), TEXT),
     "text": (_l("Критерий"), TEXT),

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -125,3 +125,26 @@ class SchoolRisk(Versioned, db.Model):
 
     def __str__(self):
         return self.factor.name
+
+
+class CardImport(Versioned, db.Model):
+    """One confirmed upload of card scores from a file: what it changed, cell by cell, so the
+    import can be read and undone. `changes` holds [[score id, school id, criterion id, points
+    before (None: the cell did not exist), points after, the cell's version after]]."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    year: Mapped[int]
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cells: Mapped[int] = mapped_column(default=0)
+    schools: Mapped[int] = mapped_column(default=0)
+    changes: Mapped[list] = mapped_column(JSON, default=list)
+    undone_at: Mapped[datetime | None]
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    actor = relationship("User", foreign_keys=[actor_id])
+    undone_by = relationship("User", foreign_keys=[undone_by_id])
+
+    def __str__(self):
+        return f"{self.year}/{self.year + 1}"

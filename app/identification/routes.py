@@ -1,6 +1,7 @@
 """The diagnostic card, decisions, context index, risk profile and the watchlist."""
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..activity.labels import N_
@@ -11,12 +12,13 @@ from ..extensions import db
 from ..htmx import render
 from ..orgs.models import Organisation
 from ..timeutil import school_year, today
-from . import bp, services
+from . import bp, card_import, services
 from .forms import (ContextThresholdForm, CriterionForm, DecisionForm, ExitForm, ImportForm, RiskFactorForm, RiskForm,
                     ThresholdForm)
-from .models import CardCriterion, RiskFactor
+from .models import CardCriterion, CardImport, RiskFactor
 
 CARD = "identification/card.html"
+PREVIEW = "identification/import_preview.html"
 
 
 
@@ -36,13 +38,23 @@ def _card(year, action="view"):
 
 
 def _card_context(year, **extra):
-    card, crits, rows = services.grid(current_user.municipality_id, year)
-    previous, entered, left = services.year_changes(current_user.municipality_id, year)
+    municipality_id = current_user.municipality_id
+    card, crits, rows = services.grid(municipality_id, year)
+    previous, entered, left = services.year_changes(municipality_id, year)
+    editor = policy.can("edit", card)
+    last_import = card_import.latest_import(municipality_id, year) if editor else None
     return dict(year=year, card=card, criteria=crits, rows=rows, previous=previous, entered=entered, left=left,
-                exits=services.exits(current_user.municipality_id, year),
+                exits=services.exits(municipality_id, year),
                 threshold_form=ThresholdForm(threshold=card.threshold), import_form=ImportForm(),
-                risk_factors=services.risk_factors(current_user.municipality_id, year),
-                factor_form=RiskFactorForm(), **extra)
+                risk_factors=services.risk_factors(municipality_id, year), factor_form=RiskFactorForm(),
+                last_import=last_import,
+                last_import_rows=card_import.import_rows(last_import) if last_import else [],
+                history=services.card_history(municipality_id, year) if editor else [], **extra)
+
+
+def _stored_card(year):
+    """The card a change is about, stored now if this is the year's first change (GETs never store it)."""
+    return services.ensure_card_year(current_user.municipality_id, year, current_user)
 
 
 @bp.get("/identification")
@@ -54,8 +66,14 @@ def card():
 @bp.post("/identification/<int:year>/scores")
 def save_score(year):
     year, _card_obj = _card(year, "edit")
-    criterion = policy.load(CardCriterion, request.form.get("criterion", type=db_int) or 0, "edit")
     school = policy.load(Organisation, request.form.get("school", type=db_int) or 0, "view")
+    criterion_id = request.form.get("criterion", type=db_int)
+    if criterion_id is None:  # a cell of a card shown before it was stored: its defaults, by position
+        _stored_card(year)
+        criterion = services.criterion_at(current_user.municipality_id, year,
+                                          request.form.get("position", type=db_int) or 0) or abort(404)
+    else:
+        criterion = policy.load(CardCriterion, criterion_id, "edit")
     if criterion.year != year or not school.is_school:
         abort(404)
     try:
@@ -84,6 +102,7 @@ def threshold(year):
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
         return redirect(url_for("identification.card", year=year)), 303
+    card = _stored_card(year)
     try:
         services.save_changes(current_user, card, {"threshold": form.threshold.data}, card.version,
                               scope=f"card:{card.municipality_id}:{year}", message=N_("Порог карты %(name)s"),
@@ -96,21 +115,69 @@ def threshold(year):
 @bp.get("/identification/<int:year>/template.xlsx")
 def card_template(year):
     year, _card_obj = _card(year)
-    return send_file(services.card_template(current_user.municipality_id, year), as_attachment=True,
+    return send_file(card_import.template(current_user.municipality_id, year), as_attachment=True,
                      download_name=f"opora-diagnosticheskaya-karta-{year}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.post("/identification/<int:year>/import")
 def import_card(year):
-    year, _card_obj = _card(year, "edit")
+    """The upload shows what the file would change; nothing is written until it is confirmed."""
+    year, card = _card(year, "edit")
     form = ImportForm()
-    count, errors = imports.run(form, lambda file: services.import_scores(
-        current_user, current_user.municipality_id, year, file))
-    if not errors:
-        flash(_("Баллы загружены: школ — %(n)s.", n=count), "success")
-        return redirect(url_for("identification.card", year=year))
-    return render(CARD, status=422, **_card_context(year, import_errors=errors))
+    cells, errors = imports.run(form, lambda file: card_import.read_changes(current_user.municipality_id, year, file))
+    if errors:
+        return render(CARD, status=422, **_card_context(year, import_errors=errors))
+    return render(PREVIEW, year=year, card=card, groups=card_import.by_school(cells), cells=len(cells),
+                  token=card_import.sign(current_user, current_user.municipality_id, year, cells) if cells else "",
+                  minutes=card_import.PREVIEW_MAX_AGE // 60)
+
+
+@bp.post("/identification/<int:year>/import/confirm")
+def confirm_import(year):
+    year, card = _card(year, "edit")
+    try:
+        batch = card_import.confirm(current_user, current_user.municipality_id, year, request.form.get("token", ""))
+    except card_import.CellsMoved as exc:
+        return render(PREVIEW, status=409, year=year, card=card, moved=exc.cells,
+                      minutes=card_import.PREVIEW_MAX_AGE // 60)
+    except card_import.PreviewInvalid as exc:
+        return render(PREVIEW, status=409, year=year, card=card, refused=str(exc),
+                      minutes=card_import.PREVIEW_MAX_AGE // 60)
+    if batch is None:
+        flash(_("Все изменения из файла уже внесены: ничего не загружено."), "info")
+    else:
+        flash(ngettext("Загружено изменений: %(cells)s в %(num)s школе.",
+                       "Загружено изменений: %(cells)s в %(num)s школах.", batch.schools, cells=batch.cells),
+              "success")
+    return redirect(url_for("identification.card", year=year, _anchor="card-import"))
+
+
+@bp.post("/identification/<int:year>/import/undo")
+def undo_import(year):
+    year, card = _card(year, "edit")
+    import_id = request.form.get("import", type=db_int)
+    batch = db.session.get(CardImport, import_id) if import_id and import_id > 0 else None
+    if batch is None or batch.municipality_id != current_user.municipality_id or batch.year != year:
+        abort(404)
+    try:
+        card_import.undo(current_user, batch)
+    except card_import.CellsMoved as exc:
+        return render(PREVIEW, status=409, year=year, card=card, moved=exc.cells, undo=True,
+                      minutes=card_import.PREVIEW_MAX_AGE // 60)
+    except card_import.PreviewInvalid as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("identification.card", year=year, _anchor="card-import")), 303
+    flash(_("Загрузка отменена: баллы восстановлены."), "success")
+    return redirect(url_for("identification.card", year=year, _anchor="card-import"))
+
+
+@bp.post("/identification/<int:year>/start")
+def start_card(year):
+    """Store a year's card with its default criteria, so they can be edited."""
+    _card(year, "edit")
+    _stored_card(year)
+    return redirect(url_for("identification.criteria", year=year))
 
 
 @bp.route("/identification/<int:year>/criteria", methods=["GET", "POST"])
@@ -120,6 +187,7 @@ def criteria(year):
     if request.method == "POST":
         _card(year, "edit")
         if form.validate_on_submit():
+            _stored_card(year)
             position = len(services.criteria(current_user.municipality_id, year, active_only=False)) + 1
             services.create(current_user, CardCriterion(
                 municipality_id=current_user.municipality_id, year=year, position=position, code=form.code.data,
@@ -131,6 +199,7 @@ def criteria(year):
     for c in items:
         forms[c.id].version.data = c.version
     return render("identification/criteria.html", year=year, items=items, forms=forms, form=form,
+                  stored=services.stored_card_year(current_user.municipality_id, year) is not None,
                   status=422 if request.method == "POST" else 200)
 
 
@@ -259,22 +328,40 @@ def _risk_school(org_id, manage=False):
 def school_risks(org_id):
     school = _risk_school(org_id)
     year = _year(request.args.get("year", type=db_int))
-    rows = services.school_risks(school, year)
-    forms = {}
-    for factor, risk in rows:
-        form = RiskForm(prefix=f"r{factor.id}", obj=risk)
+    rows = []
+    for factor, risk in services.school_risks(school, year):
+        form = RiskForm(prefix=_risk_prefix(factor), obj=risk)
         form.version.data = risk.version if risk else 0
-        forms[factor.id] = form
-    return render("identification/risks.html", school=school, year=year, rows=rows, forms=forms,
+        rows.append((factor, risk, form))
+    return render("identification/risks.html", school=school, year=year, rows=rows,
                   programme=services.current_programme_of(school.id), factor_form=RiskFactorForm(),
                   can_edit=policy.can_manage_risks_of(school), level_names=services.RISK_LEVEL_NAMES)
+
+
+def _risk_prefix(factor):
+    """Form field prefix of a factor's row: by id, or by position while the year's catalogue is
+    only shown (not stored yet)."""
+    return f"r{factor.id}" if factor.id is not None else f"p{factor.position}"
 
 
 @bp.post("/schools/<int:org_id>/risks/<int:factor_id>")
 def save_risk(org_id, factor_id):
     school = _risk_school(org_id, manage=True)
     factor = policy.load(RiskFactor, factor_id, "view")
-    form = RiskForm(prefix=f"r{factor.id}")
+    return _save_risk(school, factor, _risk_prefix(factor))
+
+
+@bp.post("/schools/<int:org_id>/risks/<int:year>/default")
+def save_default_risk(org_id, year):
+    """The first assessment in a year whose catalogue was only shown: the catalogue is stored now."""
+    school = _risk_school(org_id, manage=True)
+    position = request.form.get("position", type=db_int) or 0
+    factor = services.risk_factor_at(school.municipality_id, _year(year), position) or abort(404)
+    return _save_risk(school, factor, f"p{position}")
+
+
+def _save_risk(school, factor, prefix):
+    form = RiskForm(prefix=prefix)
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
         return redirect(url_for("identification.school_risks", org_id=school.id, year=factor.year)), 303

@@ -1,11 +1,14 @@
 """The diagnostic card, context index, risk profile, decisions and the watchlist."""
+import math
 from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from .. import imports, policy
+from .. import policy
 from ..activity.labels import N_
+from ..activity.models import ActivityEvent
 from ..activity.services import record
 from ..demo import content
 from ..editing import create, save_changes, save_or_create  # noqa: F401  (routes use the first two)
@@ -26,41 +29,94 @@ SCORING_NAMES = {"binary": "да/нет (1/0)", "per_sign": "баллы по п�
 
 
 # --- Diagnostic card ------------------------------------------------------------------------
+# Reading never writes (a GET, an export): a year nobody has worked on yet shows the card it
+# would start as — the previous year's threshold and criteria, or seed 004's — built in memory
+# and not added to the session. The first change that needs the rows (a score, the threshold,
+# a criterion, an import) stores them: ensure_card_year().
+
+def stored_card_year(municipality_id, year):
+    return db.session.scalar(select(CardYear).where(CardYear.municipality_id == municipality_id,
+                                                    CardYear.year == year))
+
+
+def _previous_card_year(municipality_id, year):
+    return db.session.scalar(select(CardYear).where(CardYear.municipality_id == municipality_id,
+                                                    CardYear.year < year).order_by(CardYear.year.desc()))
+
 
 def card_year(municipality_id, year):
-    """The card of a year: created on first use with the previous year's criteria, or seed 004's."""
-    card = db.session.scalar(select(CardYear).where(CardYear.municipality_id == municipality_id, CardYear.year == year))
+    """The card of a year as stored; before anyone changed it, the card it would start as
+    (transient: id None, never flushed)."""
+    card = stored_card_year(municipality_id, year)
     if card is not None:
         return card
-    previous = db.session.scalar(select(CardYear).where(CardYear.municipality_id == municipality_id,
-                                                        CardYear.year < year).order_by(CardYear.year.desc()))
-    card = CardYear(municipality_id=municipality_id, year=year, threshold=previous.threshold if previous else 4.0)
-    db.session.add(card)
+    previous = _previous_card_year(municipality_id, year)
+    return CardYear(municipality_id=municipality_id, year=year, threshold=previous.threshold if previous else 4.0)
+
+
+def _default_criteria(municipality_id, year):
+    """The criteria a new year starts with, in memory: the previous card's active ones, or seed 004's."""
+    previous = _previous_card_year(municipality_id, year)
     if previous is not None:
         source = [(c.code, c.text, c.scoring, c.max_points) for c in criteria(municipality_id, previous.year)]
     else:
         source = [(c["code"], c["text"], c["scoring"], c["max_points"]) for c in content.DIAGNOSTIC_CARD_CRITERIA]
-    for position, (code, text, scoring, max_points) in enumerate(source, start=1):
-        db.session.add(CardCriterion(municipality_id=municipality_id, year=year, position=position, code=code,
-                                     text=text, scoring=scoring, max_points=max_points))
-    db.session.commit()
+    return [CardCriterion(municipality_id=municipality_id, year=year, position=position, code=code, text=text,
+                          scoring=scoring, max_points=max_points, is_active=True)
+            for position, (code, text, scoring, max_points) in enumerate(source, start=1)]
+
+
+def ensure_card_year(municipality_id, year, actor=None):
+    """The stored card of a year, created now (with its default criteria) if there is none.
+    Only for requests that change the card; the change is recorded when there is an actor.
+    Two first changes at once: the unique key keeps one card, the other request reads it."""
+    card = stored_card_year(municipality_id, year)
+    if card is not None:
+        return card
+    card = card_year(municipality_id, year)
+    crits = _default_criteria(municipality_id, year)
+    try:
+        db.session.add(card)
+        db.session.add_all(crits)
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()  # the first write of the request: nothing else is lost
+        return stored_card_year(municipality_id, year)
+    if actor is not None:
+        record(actor, card, "create", {"threshold": [None, card.threshold]}, scope=f"card:{municipality_id}:{year}",
+               message=N_("Диагностическая карта %(name)s начата: критериев — %(count)s"),
+               params={"name": str(card), "count": len(crits)})
+        db.session.flush()
     return card
 
 
 def criteria(municipality_id, year, active_only=True):
+    """The year's criteria by position; for a card not stored yet, the ones it would start with
+    (transient, id None)."""
+    if stored_card_year(municipality_id, year) is None:
+        return _default_criteria(municipality_id, year)
     query = select(CardCriterion).where(CardCriterion.municipality_id == municipality_id, CardCriterion.year == year)
     if active_only:
         query = query.where(CardCriterion.is_active.is_(True))
-    return db.session.scalars(query.order_by(CardCriterion.position)).all()
+    return db.session.scalars(query.order_by(CardCriterion.position, CardCriterion.id)).all()
+
+
+def criterion_at(municipality_id, year, position):
+    """The stored active criterion at a position (a cell posted from a card shown before it was stored)."""
+    return db.session.scalar(select(CardCriterion).where(
+        CardCriterion.municipality_id == municipality_id, CardCriterion.year == year,
+        CardCriterion.position == position, CardCriterion.is_active.is_(True)).order_by(CardCriterion.id))
 
 
 def grid(municipality_id, year):
-    """Rows for every school: scores per criterion, total, rank (1 = most problems), candidate flag."""
+    """Rows for every school: scores per criterion, total, rank (1 = most problems), candidate flag.
+    Read-only (the dashboard and the exports call it too)."""
     card = card_year(municipality_id, year)
     crits = criteria(municipality_id, year)
     all_schools = schools(municipality_id)
+    stored_ids = [c.id for c in crits if c.id is not None]
     scores = {(s.school_id, s.criterion_id): s for s in db.session.scalars(
-        select(CardScore).where(CardScore.criterion_id.in_([c.id for c in crits])))}
+        select(CardScore).where(CardScore.criterion_id.in_(stored_ids)))} if stored_ids else {}
     rows = []
     for school in all_schools:
         cells = {c.id: scores.get((school.id, c.id)) for c in crits}
@@ -94,7 +150,7 @@ def year_changes(municipality_id, year):
 
 
 def validate_points(criterion, points):
-    if points is None:
+    if points is None or not math.isfinite(points):
         return "введите число"
     if points < 0 or points > criterion.max_points:
         return f"баллы от 0 до {criterion.max_points}"
@@ -116,75 +172,11 @@ def save_score(actor, criterion, school, points, version):
         params={"school": school.short_name, "criterion": criterion.text[:120]})
 
 
-def import_headers(crits):
-    return ("Школа",) + tuple(column_names(crits))
-
-
-def card_template(municipality_id, year):
-    crits = criteria(municipality_id, year)
-    return imports.template(
-        "Диагностическая карта", import_headers(crits),
-        [f"Диагностическая карта {year}/{year + 1}: как заполнить",
-         "Одна строка — одна школа; «Школа» — краткое название, как в Опоре.",
-         *[f"{name}: {c.text} — {SCORING_NAMES[c.scoring]}, максимум {c.max_points}"
-           for name, c in zip(column_names(crits), crits)],
-         "Пустая ячейка — 0. Если хотя бы одна ячейка с ошибкой, не загружается ничего."],
-        examples=[(s.short_name,) + (None,) * len(crits) for s in schools(municipality_id)],
-        widths={"Школа": 28})
-
-
-def import_scores(actor, municipality_id, year, file_storage):
-    """All or nothing: every cell is checked first; errors name the row and the column."""
-    crits = criteria(municipality_id, year)
-    headers = import_headers(crits)
-    rows = imports.read_rows(file_storage, headers, max_rows=2000)
-    by_name = {s.short_name.lower(): s for s in schools(municipality_id)}
-    errors, parsed, seen = [], [], {}
-    for number, row in rows:
-        name = imports.text(row["Школа"])
-        school = by_name.get(name.lower())
-        if school is None:
-            errors.append((number, "Школа", f"школа «{name}» не найдена в муниципалитете"))
-        elif school.id in seen:
-            errors.append((number, "Школа", f"школа уже была в строке {seen[school.id]}"))
-        else:
-            seen[school.id] = number
-        for criterion, header in zip(crits, headers[1:]):
-            raw = row[header]
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                value = 0.0
-            else:
-                try:
-                    value = float(str(raw).replace(",", "."))
-                except ValueError:
-                    errors.append((number, header, f"не число: «{raw}»"))
-                    continue
-            problem = validate_points(criterion, value)
-            if problem:
-                errors.append((number, header, problem))
-            elif school is not None:
-                parsed.append((school, criterion, value))
-    if errors:
-        raise imports.RowErrors(errors)
-    existing = {(s.school_id, s.criterion_id): s for s in db.session.scalars(
-        select(CardScore).where(CardScore.criterion_id.in_([c.id for c in crits])))}
-    try:
-        for school, criterion, value in parsed:
-            score = existing.get((school.id, criterion.id))
-            if score is None:
-                db.session.add(CardScore(municipality_id=municipality_id, criterion_id=criterion.id,
-                                         school_id=school.id, points=value))
-            else:
-                score.points = value
-        db.session.flush()
-        card = card_year(municipality_id, year)
-        record(actor, card, "import", {"rows": [None, len(seen)]}, message=N_("Импорт диагностической карты"),
-               scope=f"card:{municipality_id}:{year}")
-        db.session.flush()
-    except Exception:
-        db.session.rollback()
-        raise
-    return len(seen)
+def card_history(municipality_id, year, limit=30):
+    """The card's recent history (threshold, cells, criteria, imports) for the department."""
+    return db.session.scalars(select(ActivityEvent).where(
+        ActivityEvent.municipality_id == municipality_id, ActivityEvent.scope == f"card:{municipality_id}:{year}")
+        .order_by(ActivityEvent.id.desc()).limit(limit)).all()
 
 
 def decide(actor, school, year, total, data):
@@ -328,33 +320,56 @@ def flag_unfavourable(rows, threshold):
 
 # --- Risk profile -----------------------------------------------------------------------------
 
+def stored_risk_factors(municipality_id, year):
+    return db.session.scalars(select(RiskFactor).where(
+        RiskFactor.municipality_id == municipality_id, RiskFactor.year == year).order_by(RiskFactor.position)).all()
+
+
 def risk_factors(municipality_id, year):
-    """The catalogue of a year; created from the previous year's, or the federal «500+» list."""
-    query = select(RiskFactor).where(RiskFactor.municipality_id == municipality_id, RiskFactor.year == year)
-    items = db.session.scalars(query.order_by(RiskFactor.position)).all()
+    """The catalogue of a year. Before anyone changed it: the one it would start with — the
+    previous year's, or the federal «500+» list — in memory (transient, id None)."""
+    items = stored_risk_factors(municipality_id, year)
     if items:
         return items
     previous = db.session.scalar(select(func.max(RiskFactor.year)).where(
         RiskFactor.municipality_id == municipality_id, RiskFactor.year < year))
-    source = [(f.code, f.name) for f in risk_factors(municipality_id, previous)] if previous else \
+    source = [(f.code, f.name) for f in stored_risk_factors(municipality_id, previous)] if previous else \
         [(f["code"], f["name"]) for f in content.RISK_FACTORS]
-    for position, (code, name) in enumerate(source, start=1):
-        db.session.add(RiskFactor(municipality_id=municipality_id, year=year, code=code, name=name, position=position))
-    db.session.commit()
-    return db.session.scalars(query.order_by(RiskFactor.position)).all()
+    return [RiskFactor(municipality_id=municipality_id, year=year, code=code, name=name, position=position)
+            for position, (code, name) in enumerate(source, start=1)]
+
+
+def ensure_risk_factors(municipality_id, year):
+    """The stored catalogue of a year, created now from the defaults if there is none. Only for
+    requests that change risks. Two first changes at once: the unique key keeps one catalogue."""
+    items = stored_risk_factors(municipality_id, year)
+    if items:
+        return items
+    try:
+        db.session.add_all(risk_factors(municipality_id, year))
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()  # the first write of the request: nothing else is lost
+    return stored_risk_factors(municipality_id, year)
+
+
+def risk_factor_at(municipality_id, year, position):
+    return next((f for f in ensure_risk_factors(municipality_id, year) if f.position == position), None)
 
 
 def add_risk_factor(municipality_id, year, name):
-    position = len(risk_factors(municipality_id, year)) + 1
+    position = len(ensure_risk_factors(municipality_id, year)) + 1
     db.session.add(RiskFactor(municipality_id=municipality_id, year=year, code=f"custom-{position}", name=name,
                               position=position))
     db.session.flush()
 
 
 def school_risks(school, year):
+    """[(factor, the school's assessment or None)]; read-only."""
     factors = risk_factors(school.municipality_id, year)
+    ids = [f.id for f in factors if f.id is not None]
     existing = {r.factor_id: r for r in db.session.scalars(select(SchoolRisk).where(
-        SchoolRisk.school_id == school.id, SchoolRisk.factor_id.in_([f.id for f in factors])))}
+        SchoolRisk.school_id == school.id, SchoolRisk.factor_id.in_(ids)))} if ids else {}
     return [(f, existing.get(f.id)) for f in factors]
 
 

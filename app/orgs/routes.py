@@ -15,7 +15,7 @@ from .forms import (KIND_LABELS, OrganisationForm, OrganisationRowForm, Partners
                     TimezoneForm)
 from .models import Organisation, Partnership
 from ..extensions import db
-from ..forms import Form, NumberField, form_errors
+from ..forms import Form, NumberField, db_int, form_errors
 
 LIST = "orgs/organisations.html"
 
@@ -192,8 +192,8 @@ def new_partnership():
     policy.require("manage")
     form = PartnershipForm()
     _partnership_choices(form)
-    if request.method == "GET" and request.args.get("school", "").isdigit():
-        form.school_id.data = int(request.args["school"])
+    if request.method == "GET" and request.args.get("school", type=db_int) is not None:  # «²» is a digit, not an int
+        form.school_id.data = request.args.get("school", type=db_int)
     if _partnership_valid(form):
         item = Partnership(municipality_id=current_user.municipality_id, **_partnership_data(form))
         create(current_user, item, services.PARTNERSHIP_FIELDS)

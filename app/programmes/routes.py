@@ -11,6 +11,7 @@ from .. import policy, uploads
 from ..activity.services import history_of
 from ..collab import services as collab
 from ..editing import Conflict
+from ..versioning import MalformedForm, parse_version
 from ..extensions import db, login_manager
 from ..htmx import is_fragment_request, render
 from ..orgs.models import Partnership
@@ -34,9 +35,21 @@ def _filters():
 
 
 def _context(programme, **extra):
-    """What every programme fragment may need besides its own object."""
+    """What every programme fragment may need besides its own object. `reads_text`: whether the
+    user reads what people typed (observers do not: policy.TEXT_READERS); `section_title` names a
+    section for this user (catalogue names only for those who do not read free text)."""
+    reads_text = policy.can("read_text", programme)
     return {"programme": programme, "role": policy.programme_role(current_user, programme),
-            "can_edit": policy.can("edit", programme), **extra}
+            "can_edit": policy.can("edit", programme), "reads_text": reads_text,
+            "section_title": _section_namer(programme, reads_text), **extra}
+
+
+def _section_namer(programme, reads_text):
+    if reads_text:
+        return lambda section: section.title
+    titles = policy.catalogue_titles(db.session.scalars(select(Section).where(
+        Section.programme_id == programme.id)).all())
+    return lambda section: titles.get(section.id) or _("Дополнительный раздел")
 
 
 def _fragment(block, programme, anchor, status=200, **ctx):
@@ -61,7 +74,8 @@ def _owner_choices(programme):
 @bp.get("/programmes")
 def programmes():
     policy.require("view")
-    return render("programmes/list.html", programmes=services.programmes_for_user())
+    return render("programmes/list.html", programmes=services.programmes_for_user(),
+                  reads_text=policy.reads_text())
 
 
 @bp.route("/programmes/new", methods=["GET", "POST"])
@@ -135,7 +149,9 @@ def _programme_page(programme, state):
                   presence_key=state.presence_key, unread_count=state.unread, since=state.latest,
                   activity=collab.recent_events(programme.scope), owners=owners, bulk_form=BulkStatusForm(),
                   task_form=_new_task_form(data, owners), status_labels=services.STATUS_TEXT,
-                  rendered=rendered_rows(PAGE, data, context))
+                  # Shared rows are keyed by the right to edit, not to read free text: a reader
+                  # without it renders its own (few people, small pages) and never feeds the cache.
+                  rendered=rendered_rows(PAGE, data, context) if context["reads_text"] else None)
 
 
 def _new_task_form(data, owners):
@@ -223,8 +239,9 @@ def change_status(programme_id):
 @bp.get("/programmes/<int:programme_id>/history")
 def history(programme_id):
     programme = services.load_programme(programme_id)
-    return render("programmes/history.html", programme=programme,
-                  events=collab.recent_events(programme.scope, limit=500))
+    readable = policy.can("read_text", programme)  # history holds the texts before and after
+    return render("programmes/history.html", programme=programme, reads_text=readable,
+                  events=collab.recent_events(programme.scope, limit=500) if readable else [])
 
 
 # --- Passport and goals -----------------------------------------------------------------
@@ -377,10 +394,13 @@ def add_task(programme_id):
 def task(task_id):
     task = services.load_task(task_id, "view")
     programme = services.load_programme(task.programme_id)
+    readable = policy.can("read_text", task)  # comments, evidence, files and history name people
     return render("programmes/task.html", task=task, **_context(
-        programme, comments=collab.comments_of(task), history=history_of(task),
-        attachments=uploads.attachments_of(task),
-        comment_form=CommentForm(), upload_form=AttachmentForm(), links=services.task_links(task),
+        programme, comments=collab.comments_of(task) if readable else [],
+        history=history_of(task) if readable else [],
+        attachments=uploads.attachments_of(task) if readable else [],
+        comment_form=CommentForm(), upload_form=AttachmentForm(),
+        links=services.task_links(task) if readable else [],
         numbers=services.task_numbers(
             programme.id, task.section_id), labels=TASK_FIELD_LABELS, today=services.today()))
 
@@ -456,10 +476,12 @@ def bulk_status(programme_id):
     if not form.validate_on_submit():
         abort(422)
     versions = {}
-    for raw in request.form.getlist("task"):
+    for raw in request.form.getlist("task"):  # "<task id>:<version>", as the page's checkboxes send it
         task_id, _sep, version = raw.partition(":")
-        if task_id.isdigit() and version.isdigit():
-            versions[int(task_id)] = int(version)
+        try:
+            versions[db_int(task_id)] = parse_version(version)
+        except ValueError:
+            raise MalformedForm() from None
     if not versions:
         flash(_("Отметьте мероприятия для смены статуса."), "warning")
     else:

@@ -18,7 +18,7 @@ from ..activity.labels import N_
 from ..activity.services import record
 from ..collab import services as collab
 from ..demo import content
-from ..editing import create, save_changes  # noqa: F401  (routes use both)
+from ..editing import create, first_save, first_version, save_changes  # noqa: F401  (routes use both)
 from ..extensions import db
 from ..orgs.models import Municipality, Partnership
 from ..timeutil import today, utcnow
@@ -272,10 +272,27 @@ def add_section(actor, programme, title):
 
 
 def delete_section(actor, section):
-    """Only an added (not mandatory) and empty section can go."""
+    """Only an added (not mandatory) and empty section can go. What pointed at it stays, and
+    says in its history that it no longer does: the risk it was created from (an antirisk
+    direction, identification.risk_to_section) and indicators of its own, which become
+    indicators of the whole programme."""
     if section.is_mandatory or db.session.scalar(select(func.count()).select_from(Task).where(
             Task.section_id == section.id)):
         return False
+    from ..identification.models import SchoolRisk  # the risk → section link is identification's
+
+    scope = f"programme:{section.programme_id}"
+    for risk in db.session.scalars(select(SchoolRisk).where(SchoolRisk.section_id == section.id)):
+        risk.section_id = None
+        record(actor, risk, "update", {"section_id": [section.id, None]}, scope=f"risks:{risk.school_id}",
+               message=N_("%(factor)s: раздел «%(title)s» удалён из программы"),
+               params={"factor": risk.factor.name, "title": section.title})
+    for indicator in db.session.scalars(select(Indicator).where(Indicator.section_id == section.id)):
+        indicator.section_id = None
+        record(actor, indicator, "update", {"section_id": [section.id, None]}, scope=scope,
+               message=N_("%(name)s: раздел «%(title)s» удалён, показатель относится ко всей программе"),
+               params={"name": indicator.name[:80], "title": section.title})
+    db.session.flush()  # the links go before the section: foreign keys are checked at once
     record(actor, section, "delete", {"title": [section.title, None]}, message=N_("Удалён раздел: %(title)s"), params={"title": section.title},
            scope=f"programme:{section.programme_id}")
     db.session.delete(section)
@@ -372,8 +389,8 @@ def bulk_status(actor, programme, versions, status):
 
 
 def overdue_reminders(now=None, owner=None):
-    """Notify owners of overdue tasks once per task: daily by `flask remind-overdue`, and for
-    the signed-in user when they open their notifications."""
+    """Notify owners of overdue tasks once per task: daily by `flask remind-overdue` (`owner`:
+    one person's only). Never from a page: opening the notifications only reads them."""
     sent = 0
     # Overdue by each municipality's own today: the cron job runs at one server hour for all zones.
     municipalities = [owner.municipality] if owner is not None else db.session.scalars(select(Municipality)).all()
@@ -418,27 +435,32 @@ def period_locked(period):
 
 
 def save_value(actor, value, data, version):
-    """Target/actual of one indicator in one period. A new cell starts at version 0."""
+    """Target/actual of one indicator in one period. A new cell starts at version 0; two first
+    saves of one cell at once: the second is a Conflict about the first one's value."""
+    message = N_("%(indicator)s · %(period)s")
     if value.id is None:
-        if str(version) != "0":
-            raise Conflict(value, data)
+        first_version(version, data, value)
+        indicator_id, period_id = value.indicator_id, value.period_id
         for name, v in data.items():
             setattr(value, name, v)
-        db.session.add(value)
-        db.session.flush()
-        record(actor, value, "update", {k: [None, v] for k, v in data.items()},
-               message=N_("%(indicator)s · %(period)s"),
-               params={"indicator": value.indicator.name[:80], "period": value.period.title},
-               scope=f"programme:{value.programme_id}")
-        try:
+        with first_save(lambda: _stored_value(indicator_id, period_id) or value, data):
+            db.session.add(value)
             db.session.flush()
-        except Exception:  # two first saves of one cell at once: the unique key refuses the second
-            db.session.rollback()
-            raise Conflict(value, data) from None
+            record(actor, value, "update", {k: [None, v] for k, v in data.items()}, message=message,
+                   params=_value_params(value), scope=f"programme:{value.programme_id}")
+            db.session.flush()
         return data
     return save_changes(actor, value, data, version, scope=f"programme:{value.programme_id}",
-                        message=N_("%(indicator)s · %(period)s"),
-                        params={"indicator": value.indicator.name[:80], "period": value.period.title})
+                        message=message, params=_value_params(value))
+
+
+def _value_params(value):
+    return {"indicator": value.indicator.name[:80], "period": value.period.title}
+
+
+def _stored_value(indicator_id, period_id):
+    return db.session.scalar(select(IndicatorValue).where(IndicatorValue.indicator_id == indicator_id,
+                                                          IndicatorValue.period_id == period_id))
 
 
 # --- Period reports --------------------------------------------------------------------
@@ -457,12 +479,15 @@ def report_for(programme, period):
 
 def save_report(actor, report, narrative, version):
     if report.id is None:
-        if str(version) != "0":
-            raise Conflict(report, {"narrative": narrative})
+        first_version(version, {"narrative": narrative}, report)
+        programme_id, period_id = report.programme_id, report.period_id
         report.narrative = narrative
         report.version = 1
-        create(actor, report, ("narrative",), scope=f"programme:{report.programme_id}",
-               message=N_("Отчёт за период: %(period)s"), params={"period": report.period.title})
+        with first_save(lambda: db.session.scalar(select(PeriodReport).where(
+                PeriodReport.programme_id == programme_id, PeriodReport.period_id == period_id)) or report,
+                        {"narrative": narrative}):
+            create(actor, report, ("narrative",), scope=f"programme:{report.programme_id}",
+                   message=N_("Отчёт за период: %(period)s"), params={"period": report.period.title})
         return report
     save_changes(actor, report, {"narrative": narrative}, version, scope=f"programme:{report.programme_id}",
                  message=N_("Отчёт за период: %(period)s"), params={"period": report.period.title})

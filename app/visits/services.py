@@ -43,15 +43,22 @@ RATING_LABELS = {0: "не проявлено", 1: "проявлено части
 # --- Checklist --------------------------------------------------------------------------
 
 def checklist(municipality_id, active_only=True):
-    """The municipality's observation checklist; the default set is created on first use."""
+    """The municipality's observation checklist. Only reads: the default set (seed 002) is
+    written when the municipality is provisioned (create_default_checklist), never by a page."""
     query = select(ObservationCriterion).where(ObservationCriterion.municipality_id == municipality_id)
     items = db.session.scalars(query.order_by(ObservationCriterion.position)).all()
-    if not items:
-        for position, text in enumerate(DEFAULT_CHECKLIST, start=1):
-            db.session.add(ObservationCriterion(municipality_id=municipality_id, position=position, text=text))
-        db.session.commit()
-        items = db.session.scalars(query.order_by(ObservationCriterion.position)).all()
     return [c for c in items if c.is_active or not active_only]
+
+
+def create_default_checklist(municipality_id):
+    """The regulations' checklist for a municipality that has none yet (flushes, never commits)."""
+    if db.session.scalar(select(ObservationCriterion.id).where(
+            ObservationCriterion.municipality_id == municipality_id).limit(1)) is not None:
+        return False
+    for position, text in enumerate(DEFAULT_CHECKLIST, start=1):
+        db.session.add(ObservationCriterion(municipality_id=municipality_id, position=position, text=text))
+    db.session.flush()
+    return True
 
 
 def add_criterion(actor, municipality_id, text):

@@ -16,8 +16,11 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Nullable: rows written before the heartbeat fall back to created_at.
+    with op.batch_alter_table('export_job', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('updated_at', sa.DateTime(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('export_job', schema=None) as batch_op:
+        batch_op.drop_column('updated_at')
