@@ -50,7 +50,7 @@ HEADERS = ("Электронная почта", "ФИО", "Должность", 
 
 def test_the_users_template_carries_no_password_and_no_example_row(login_as):
     admin = login_as("admin")
-    book = openpyxl.loadxlsx(io.BytesIO(admin.client.get("/imports/users/template.xlsx").data))
+    book = openpyxl.load_workbook(io.BytesIO(admin.client.get("/imports/users/template.xlsx").data))
     data = book.worksheets[0]
     assert [c.value for c in data[1]] == list(HEADERS)
     assert data.max_row == 1  # nothing but the headers: an example can never become an account
