@@ -63,6 +63,13 @@ def load(app):
         LOGIN_IP_MAX_DELAY_SECONDS=int(os.environ.get("OPORA_LOGIN_IP_MAX_DELAY_SECONDS", "60")),
         # One-time links by which people set their password (imported accounts, «Выдать ссылку»).
         SETUP_LINK_DAYS=int(os.environ.get("OPORA_SETUP_LINK_DAYS", "7")),
+        # An upload's reading stops with a message after this many seconds (app.imports).
+        IMPORT_READ_SECONDS=float(os.environ.get("OPORA_IMPORT_READ_SECONDS", "5")),
+        # Export jobs beat every EXPORT_HEARTBEAT_SECONDS; one silent for EXPORT_STALE_SECONDS is
+        # shown as interrupted; one running longer than EXPORT_MAX_SECONDS stops beating.
+        EXPORT_HEARTBEAT_SECONDS=float(os.environ.get("OPORA_EXPORT_HEARTBEAT_SECONDS", "5")),
+        EXPORT_STALE_SECONDS=float(os.environ.get("OPORA_EXPORT_STALE_SECONDS", "60")),
+        EXPORT_MAX_SECONDS=float(os.environ.get("OPORA_EXPORT_MAX_SECONDS", "1800")),
         EXPORT_FOLDER=os.environ.get("OPORA_EXPORT_FOLDER", os.path.join(instance, "exports")),
         UPLOAD_FOLDER=os.environ.get("OPORA_UPLOAD_FOLDER", os.path.join(instance, "uploads")),
         LIVE_POLL_SECONDS=int(os.environ.get("OPORA_LIVE_POLL_SECONDS", "1")),

@@ -177,7 +177,7 @@ class _Budget:
     """Wall-clock time for reading one file; checked as the reading goes."""
 
     def __init__(self):
-        seconds = current_app.config.get("IMPORT_READ_SECONDS", READ_SECONDS) if has_app_context() else READ_SECONDS
+        seconds = current_app.config["IMPORT_READ_SECONDS"] if has_app_context() else READ_SECONDS
         self.seconds = float(seconds)
         self.deadline = time.monotonic() + self.seconds
 
@@ -599,15 +599,12 @@ def is_example(row, headers, example):
 
 # --- Templates -----------------------------------------------------------------------------
 
-def template(sheet_title, headers, instructions, *, rows=(), sample=(), widths=None, examples=None):
+def template(sheet_title, headers, instructions, *, rows=(), sample=(), widths=None):
     """An xlsx template: the data sheet with the headers, then an instructions sheet.
 
     rows: rows written on the data sheet and imported as they are (a prefilled list, such as
     the card's schools). sample: example rows shown on the instructions sheet under «Пример
-    заполнения» and never on the data sheet, so an example is never imported.
-    examples: the former name of `rows` (the data sheet), kept for callers not yet changed."""
-    if examples is not None:
-        rows = examples
+    заполнения» and never on the data sheet, so an example is never imported."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True})

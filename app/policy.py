@@ -6,6 +6,7 @@ scopes. Nobody reaches another municipality's objects: they answer 404, as if
 they did not exist. Templates may ask `can()` to hide buttons, never to decide.
 """
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import false
 
@@ -366,7 +367,7 @@ def catalogue_titles(sections):
     others = [s.id for s in sections if not s.is_mandatory]
     if others:
         for risk in db.session.scalars(db.select(SchoolRisk).where(SchoolRisk.section_id.in_(others))):
-            titles[risk.section_id] = f"Антирисковое направление: {risk.factor.name}"
+            titles[risk.section_id] = _("Антирисковое направление: %(factor)s", factor=risk.factor.name)
     return titles
 
 

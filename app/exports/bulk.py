@@ -1,6 +1,7 @@
 """Importing schools and users from xlsx templates: all or nothing, errors by row and column."""
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from .. import imports
@@ -22,7 +23,7 @@ ROLE_NAMES = {"руководитель": "admin", "куратор": "curator", 
 def _yes_no(errors, number, column, value):
     text = imports.text(value).lower()
     if text not in ("", "да", "нет"):
-        errors.append((number, column, "нужно «да» или «нет»"))
+        errors.append((number, column, _("нужно «да» или «нет»")))
     return text == "да"
 
 
@@ -84,26 +85,26 @@ def import_users(actor, file_storage):
     for number, row in rows:
         email = imports.text(row["Электронная почта"]).lower()
         if not email or "@" not in email or len(email) > 254 or " " in email:
-            errors.append((number, "Электронная почта", "неверный адрес"))
+            errors.append((number, "Электронная почта", _("неверный адрес")))
         elif email in taken:
-            errors.append((number, "Электронная почта", "пользователь с такой почтой уже есть"))
+            errors.append((number, "Электронная почта", _("пользователь с такой почтой уже есть")))
         elif email in seen:
-            errors.append((number, "Электронная почта", f"повторяет строку {seen[email]}"))
+            errors.append((number, "Электронная почта", _("повторяет строку %(row)s", row=seen[email])))
         seen.setdefault(email, number)
         name = imports.text(row["ФИО"])
         if not name or len(name) > 200:
-            errors.append((number, "ФИО", "не заполнено" if not name else "длиннее 200 символов"))
+            errors.append((number, "ФИО", _("не заполнено") if not name else _("длиннее 200 символов")))
         if (email, name.lower()) == OLD_EXAMPLE:
-            errors.append((number, "Электронная почта", "это пример из старого шаблона, а не пользователь"))
+            errors.append((number, "Электронная почта", _("это пример из старого шаблона, а не пользователь")))
         role = ROLE_NAMES.get(imports.text(row["Роль"]).lower())
         if role is None:
-            errors.append((number, "Роль", f"допустимо: {', '.join(list(ROLE_NAMES)[:5])}"))
+            errors.append((number, "Роль", _("допустимо: %(roles)s", roles=", ".join(list(ROLE_NAMES)[:5]))))
         org_name = imports.text(row["Организация"])
         org = orgs.get(org_name.lower()) if org_name else None
         if org_name and org is None:
-            errors.append((number, "Организация", f"организация «{org_name}» не найдена"))
+            errors.append((number, "Организация", _("организация «%(name)s» не найдена", name=org_name)))
         if role in ("school", "tutor") and (org is None or not org.is_school):
-            errors.append((number, "Организация", "для этой роли нужна школа"))
+            errors.append((number, "Организация", _("для этой роли нужна школа")))
         parsed.append(User(email=email, full_name=name[:200], position=imports.text(row["Должность"])[:200],
                            role=role or "observer", municipality_id=actor.municipality_id,
                            organisation_id=org.id if org else None, password_hash=None))
@@ -115,6 +116,8 @@ def import_users(actor, file_storage):
 
 LEGACY_USER_HEADERS = USER_HEADERS + ("Пароль",)  # the template before issue 13
 OLD_EXAMPLE = ("ivanova@school.ru", "иванова анна сергеевна")  # that template's example row, never an account
+# Shown on the instructions sheet only; refused like the old one if copied onto the data sheet.
+USER_EXAMPLE = ("ivanova@school.ru", "Иванова Анна Сергеевна", "заместитель директора", "школа", "Павловская СОШ")
 
 
 def _refuse_password_column(file_storage):
@@ -123,7 +126,6 @@ def _refuse_password_column(file_storage):
     the check is cheap for a current file (read_rows stops at its header row)."""
     import io
 
-    from flask_babel import gettext as _
     from werkzeug.datastructures import FileStorage
 
     data = file_storage.stream.read(imports.MAX_BYTES + 1)
@@ -166,14 +168,15 @@ def schools_template():
 
 
 def users_template():
+    days = current_app.config["SETUP_LINK_DAYS"]
     return imports.template("Пользователи", USER_HEADERS, [
-        "Как заполнить лист «Пользователи»",
-        "Одна строка — один пользователь. Почта уникальна.",
-        "Роль — руководитель, куратор, школа-тьютор, школа или наблюдатель.",
-        "Организация — краткое название, как в Опоре; для ролей «школа» и «школа-тьютор» — школа.",
-        "Паролей в файле нет: после загрузки Опора покажет для каждого одноразовую ссылку, по которой он сам "
-        f"задаст пароль (ссылка действует {current_app.config['SETUP_LINK_DAYS']} дн.).",
-        "Если хотя бы одна строка с ошибкой, не загружается ничего.",
-        "Пример заполнения (не копируйте его на лист «Пользователи»): ivanova@school.ru | Иванова Анна Сергеевна | "
-        "заместитель директора | школа | Павловская СОШ"],
-        widths={"ФИО": 32, "Электронная почта": 28})
+        _("Как заполнить лист «Пользователи»"),
+        _("Одна строка — один пользователь. Почта уникальна."),
+        _("Роль — руководитель, куратор, школа-тьютор, школа или наблюдатель."),
+        _("Организация — краткое название, как в Опоре; для ролей «школа» и «школа-тьютор» — школа."),
+        ngettext("Паролей в файле нет: после загрузки Опора покажет для каждого одноразовую ссылку, по которой "
+                 "он сам задаст пароль (ссылка действует %(num)s день).",
+                 "Паролей в файле нет: после загрузки Опора покажет для каждого одноразовую ссылку, по которой "
+                 "он сам задаст пароль (ссылка действует %(num)s дней).", days),
+        _("Если хотя бы одна строка с ошибкой, не загружается ничего.")],
+        sample=[USER_EXAMPLE], widths={"ФИО": 32, "Электронная почта": 28})

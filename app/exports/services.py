@@ -23,10 +23,6 @@ log = logging.getLogger("opora.exports")
 # Columns of free text (typed by people, may name a teacher): not in a workbook for readers
 # who do not read free text (policy.TEXT_READERS). Tasks and indicators get their own sheets.
 PEOPLE_TEXT = {"Выезды": ["Выводы", "Цель"], "Рекомендации": ["Рекомендация", "Кому"]}
-# Defaults of EXPORT_HEARTBEAT_SECONDS and EXPORT_STALE_SECONDS (app.config overrides them).
-HEARTBEAT_SECONDS = 5
-STALE_SECONDS = 60
-MAX_SECONDS = 30 * 60  # EXPORT_MAX_SECONDS: a job stuck longer stops beating and reads as interrupted
 INTERRUPTED = "Выгрузка прервалась, запустите ещё раз"
 
 
@@ -95,7 +91,7 @@ def job_path(job):
 
 
 def stale_seconds():
-    return current_app.config.get("EXPORT_STALE_SECONDS", STALE_SECONDS)
+    return current_app.config["EXPORT_STALE_SECONDS"]
 
 
 def sweep_interrupted(now=None):
@@ -116,7 +112,7 @@ class Heartbeat:
 
     def __init__(self, app, job_id, seconds=None):
         self.app, self.job_id = app, job_id
-        self.seconds = seconds or app.config.get("EXPORT_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)
+        self.seconds = seconds or app.config["EXPORT_HEARTBEAT_SECONDS"]
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, daemon=True, name=f"export-{job_id}-heartbeat")
 
@@ -129,7 +125,7 @@ class Heartbeat:
         self.thread.join()
 
     def _beat(self):
-        deadline = time.monotonic() + self.app.config.get("EXPORT_MAX_SECONDS", MAX_SECONDS)
+        deadline = time.monotonic() + self.app.config["EXPORT_MAX_SECONDS"]
         with self.app.app_context():
             try:
                 # A job stuck past the deadline (alive but hung) stops beating: it reads as interrupted.
