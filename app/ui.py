@@ -30,6 +30,8 @@ NAVIGATION = (
 
 def main_navigation():
     items = []
+    if current_user.must_change_password:
+        return items  # nothing else opens until the temporary password is replaced (security.py)
     if current_user.role == "school" and current_user.organisation_id:
         items.append({"url": url_for("orgs.organisation", org_id=current_user.organisation_id),
                       "label": _l("Моя школа"), "active": request.endpoint == "orgs.organisation"})

@@ -277,6 +277,3 @@ def test_template_rows_are_prefilled_and_samples_are_not(ctx):
                                                    sample=[("Пример", 1, "первая")]))
     assert [[c.value for c in r] for r in book.worksheets[0].iter_rows()] == [list(HEADERS), ["Школа 1", None, None]]
     assert ["Пример", 1, "первая"] in [[c.value for c in r][:3] for r in book["Инструкция"].iter_rows()]
-    # `examples=` is the former name of `rows=` (the card template still passes it).
-    legacy = openpyxl.load_workbook(imports.template("Лист", HEADERS, ["x"], examples=[("Школа 2",)]))
-    assert legacy.worksheets[0]["A2"].value == "Школа 2"

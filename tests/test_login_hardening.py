@@ -163,7 +163,7 @@ def test_the_delay_is_capped(app):
         resp = _login(app.test_client(), "curator@opora.demo", "demo12345", ip=ATTACKER)
     assert resp.status_code == 429
     assert int(resp.headers["Retry-After"]) == app.config["LOGIN_MAX_DELAY_SECONDS"] - 60
-    assert "мин." in resp.get_data(as_text=True)
+    assert "минут" in resp.get_data(as_text=True)
 
 
 def test_failures_on_one_account_do_not_hold_up_another_from_the_same_address_until_spraying(app):

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from .. import policy
@@ -28,8 +29,11 @@ def _safe_next(target):
 
 def _wait_message(seconds):
     if seconds < 120:
-        return _("Слишком много неудачных попыток входа. Попробуйте снова через %(n)s с.", n=seconds)
-    return _("Слишком много неудачных попыток входа. Попробуйте снова через %(n)s мин.", n=math.ceil(seconds / 60))
+        return ngettext("Слишком много неудачных попыток входа. Попробуйте снова через %(num)s секунду.",
+                        "Слишком много неудачных попыток входа. Попробуйте снова через %(num)s секунд.", seconds)
+    minutes = math.ceil(seconds / 60)
+    return ngettext("Слишком много неудачных попыток входа. Попробуйте снова через %(num)s минуту.",
+                    "Слишком много неудачных попыток входа. Попробуйте снова через %(num)s минут.", minutes)
 
 
 def _sign_in(user, remember=False):

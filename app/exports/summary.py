@@ -232,9 +232,9 @@ def task_counts_frame(programme_ids, school_names, today, start=None, end=None):
         row["overdue"] += status in ("planned", "in_progress") and due is not None and due < today
     columns = ["Школа", "Раздел", "Мероприятий", "Выполнено", "Выполняется", "Запланировано", "Отменено",
                "Просрочено"]
-    rows = [(school, titles.get(section_id, "Дополнительный раздел"), r["total"], r["done"], r["in_progress"],
+    rows = [(school, titles.get(section_id, f"Дополнительный раздел {position}"), r["total"], r["done"], r["in_progress"],
              r["planned"], r["cancelled"], r["overdue"])
-            for (school, _position, section_id), r in sorted(counts.items())]
+            for (school, position, section_id), r in sorted(counts.items())]
     return pd.DataFrame(rows, columns=columns)
 
 

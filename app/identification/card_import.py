@@ -71,7 +71,7 @@ def template(municipality_id, year):
         "Диагностическая карта", headers(crits),
         [_("Диагностическая карта %(year)s/%(next)s: как заполнить", year=year, next=year + 1),
          _("Одна строка — одна школа; «Школа» — краткое название, как в Опоре."),
-         *[_("%(name)s: %(text)s — %(scoring)s, максимум %(max)s", name=name, text=c.text,
+         *[_("%(name)s: %(text)s — %(scoring)s, максимум %(max)s", name=name, text=c.detail if name == c.short_name else c.text,
              scoring=_(SCORING_NAMES[c.scoring]), max=c.max_points)
            for name, c in zip(column_names(crits), crits)],
          _("Пустая ячейка — балл не меняется. Заполните только те ячейки, которые хотите изменить; "

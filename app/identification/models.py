@@ -47,6 +47,13 @@ class CardCriterion(Versioned, db.Model):
         bracket («Результаты ОГЭ»). The code is for the system, never for people."""
         return self.text.split(":", 1)[0].split(" (", 1)[0].strip() or self.text
 
+    @property
+    def detail(self):
+        """The text after its short name (what the criterion counts), for a legend that already
+        shows the short name; the whole text when it has no separate short name."""
+        rest = self.text[len(self.short_name):].lstrip(" :")
+        return rest if self.text.startswith(self.short_name) else self.text
+
 
 def column_names(crits):
     """Column headers of the card (grid, workbook, import template): short names, or the

@@ -151,13 +151,13 @@ def year_changes(municipality_id, year):
 
 def validate_points(criterion, points):
     if points is None or not math.isfinite(points):
-        return "введите число"
+        return _("введите число")
     if points < 0 or points > criterion.max_points:
-        return f"баллы от 0 до {criterion.max_points}"
+        return _("баллы от 0 до %(max)s", max=criterion.max_points)
     if criterion.scoring == "binary" and points not in (0, 1):
-        return "да/нет: 1 или 0"
+        return _("да/нет: 1 или 0")
     if points != int(points):
-        return "целое число баллов"
+        return _("целое число баллов")
     return None
 
 

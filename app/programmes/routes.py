@@ -49,7 +49,7 @@ def _section_namer(programme, reads_text):
         return lambda section: section.title
     titles = policy.catalogue_titles(db.session.scalars(select(Section).where(
         Section.programme_id == programme.id)).all())
-    return lambda section: titles.get(section.id) or _("Дополнительный раздел")
+    return lambda section: titles.get(section.id) or _("Дополнительный раздел %(n)s", n=section.position)
 
 
 def _fragment(block, programme, anchor, status=200, **ctx):

@@ -30,3 +30,23 @@ document.addEventListener("htmx:oobBeforeSwap", function (event) {
     }
   }
 });
+
+// Read-only fields meant for copying (one-time login links): a tap selects the whole value,
+// and their «Копировать» button (hidden without JavaScript) puts it on the clipboard.
+document.addEventListener("focusin", function (event) {
+  if (event.target.matches && event.target.matches(".copy-field")) {
+    event.target.select();
+  }
+});
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-copy]");
+  var field = button && document.getElementById(button.getAttribute("data-copy"));
+  if (field && navigator.clipboard) {
+    navigator.clipboard.writeText(field.value).then(function () {
+      button.textContent = button.getAttribute("data-copied");
+    });
+  }
+});
+document.querySelectorAll("[data-copy]").forEach(function (button) {
+  button.hidden = !navigator.clipboard;
+});
