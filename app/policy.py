@@ -17,7 +17,8 @@ from .orgs.models import ContextFactor, Municipality, Organisation, Partnership
 from .diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
 from .assessment.models import Mechanism, MechanismCriterion, MechanismScore
 from .exports.models import ExportJob
-from .identification.models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision
+from .identification.models import (CardCriterion, CardImport, CardScore, CardYear, RiskFactor, SchoolRisk,
+                                    ShnorDecision)
 from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
 from .programmes.models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section,
                                 Task)
@@ -340,6 +341,7 @@ RULES = {
     CardCriterion: _municipal_card,
     CardScore: _municipal_card,
     ShnorDecision: _municipal_card,
+    CardImport: _municipal_card,  # an upload of scores: edited (undone) by whoever edits the card
     RiskFactor: _criterion,
     SchoolRisk: _school_risk,
     ExportJob: _export_job,

@@ -68,11 +68,12 @@ def test_a_job_whose_worker_died_is_shown_interrupted_and_a_new_one_starts(app, 
         assert database_fingerprint(app) == before  # decided when read: no GET wrote it
         assert _state(app, dead)[0] == "running"
 
-        # Starting again records the dead job as failed and makes a new file.
+        # Starting again records the dead job as interrupted and makes a new file.
         resp = admin.post("/exports", data={"year": 2026, "period": ""})
         assert resp.status_code == 302 and resp.headers["Location"] != job_url
-        status, message, _beat = _state(app, dead)
-        assert status == "failed" and message == services.INTERRUPTED
+        status, _message, _beat = _state(app, dead)
+        assert status == "interrupted"
+        assert "прервалась" in admin.client.get(job_url).get_data(as_text=True)
         assert _state(app, another)[0] == "running"  # a live job (fresh heartbeat) is left alone
         _wait_done(admin, resp.headers["Location"])
         assert admin.client.get(resp.headers["Location"] + "/file").status_code == 200

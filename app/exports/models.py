@@ -16,7 +16,7 @@ class ExportJob(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed | interrupted
     progress: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(String(300), default="")
     filename: Mapped[str] = mapped_column(String(200), default="")

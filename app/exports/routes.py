@@ -34,7 +34,7 @@ def _recent_jobs():
 def _job_context():
     """How a job's state is shown: decided when read (an interrupted job is one whose heartbeat
     stopped), never written by the page."""
-    return {"now": utcnow(), "stale_seconds": services.stale_seconds(), "interrupted_message": services.INTERRUPTED}
+    return {"now": utcnow(), "stale_seconds": services.stale_seconds()}
 
 
 @bp.get("/exports")

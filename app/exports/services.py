@@ -23,7 +23,6 @@ log = logging.getLogger("opora.exports")
 # Columns of free text (typed by people, may name a teacher): not in a workbook for readers
 # who do not read free text (policy.TEXT_READERS). Tasks and indicators get their own sheets.
 PEOPLE_TEXT = {"Выезды": ["Выводы", "Цель"], "Рекомендации": ["Рекомендация", "Кому"]}
-INTERRUPTED = "Выгрузка прервалась, запустите ещё раз"
 
 
 def summary_workbook(target, scope_query, municipality, year, period="", audience="department", progress=None,
@@ -100,7 +99,7 @@ def sweep_interrupted(now=None):
     cutoff = (now or utcnow()) - timedelta(seconds=stale_seconds())
     beat = db.func.coalesce(ExportJob.updated_at, ExportJob.created_at)
     result = db.session.execute(update(ExportJob).where(ExportJob.status.in_(("queued", "running")), beat < cutoff)
-                                .values(status="failed", message=INTERRUPTED, finished_at=utcnow())
+                                .values(status="interrupted", finished_at=utcnow())
                                 .execution_options(synchronize_session=False))
     return result.rowcount
 

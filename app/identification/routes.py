@@ -156,9 +156,8 @@ def confirm_import(year):
 @bp.post("/identification/<int:year>/import/undo")
 def undo_import(year):
     year, card = _card(year, "edit")
-    import_id = request.form.get("import", type=db_int)
-    batch = db.session.get(CardImport, import_id) if import_id and import_id > 0 else None
-    if batch is None or batch.municipality_id != current_user.municipality_id or batch.year != year:
+    batch = policy.load(CardImport, request.form.get("import", type=db_int) or 0, "edit")
+    if batch.year != year:
         abort(404)
     try:
         card_import.undo(current_user, batch)
