@@ -128,9 +128,13 @@ def import_card(year):
     cells, errors = imports.run(form, lambda file: card_import.read_changes(current_user.municipality_id, year, file))
     if errors:
         return render(CARD, status=422, **_card_context(year, import_errors=errors))
-    return render(PREVIEW, year=year, card=card, groups=card_import.by_school(cells), cells=len(cells),
-                  token=card_import.sign(current_user, current_user.municipality_id, year, cells) if cells else "",
-                  minutes=card_import.PREVIEW_MAX_AGE // 60)
+    return _preview(year=year, card=card, groups=card_import.by_school(cells), cells=len(cells),
+                    token=card_import.sign(current_user, current_user.municipality_id, year, cells) if cells else "")
+
+
+def _preview(**ctx):
+    """The import preview page (also its refusals): it says how long a preview stays valid."""
+    return render(PREVIEW, minutes=card_import.PREVIEW_MAX_AGE // 60, **ctx)
 
 
 @bp.post("/identification/<int:year>/import/confirm")
@@ -139,11 +143,9 @@ def confirm_import(year):
     try:
         batch = card_import.confirm(current_user, current_user.municipality_id, year, request.form.get("token", ""))
     except card_import.CellsMoved as exc:
-        return render(PREVIEW, status=409, year=year, card=card, moved=exc.cells,
-                      minutes=card_import.PREVIEW_MAX_AGE // 60)
+        return _preview(status=409, year=year, card=card, moved=exc.cells)
     except card_import.PreviewInvalid as exc:
-        return render(PREVIEW, status=409, year=year, card=card, refused=str(exc),
-                      minutes=card_import.PREVIEW_MAX_AGE // 60)
+        return _preview(status=409, year=year, card=card, refused=str(exc))
     if batch is None:
         flash(_("Все изменения из файла уже внесены: ничего не загружено."), "info")
     else:
@@ -162,8 +164,7 @@ def undo_import(year):
     try:
         card_import.undo(current_user, batch)
     except card_import.CellsMoved as exc:
-        return render(PREVIEW, status=409, year=year, card=card, moved=exc.cells, undo=True,
-                      minutes=card_import.PREVIEW_MAX_AGE // 60)
+        return _preview(status=409, year=year, card=card, moved=exc.cells, undo=True)
     except card_import.PreviewInvalid as exc:
         flash(str(exc), "error")
         return redirect(url_for("identification.card", year=year, _anchor="card-import")), 303
