@@ -58,19 +58,19 @@ def create_app(test_config=None):
 
     from . import models  # noqa: F401  (every model registered before migrations look)
     from .accounts import bp as accounts_bp
-    from .assessment import bp as assessment_bp
+    from .mechanisms import bp as mechanisms_bp
     from .collab import bp as collab_bp
-    from .core import bp as core_bp
-    from .diagnostics import bp as diagnostics_bp
+    from .dashboard import bp as dashboard_bp
+    from .teachers import bp as teachers_bp
     from .exports import bp as exports_bp
-    from .identification import bp as identification_bp
+    from .selection import bp as selection_bp
     from .orgs import bp as orgs_bp
     from .programmes import bp as programmes_bp
     from .visits import bp as visits_bp
     from .visits.services import register_hooks
 
-    for blueprint in (core_bp, accounts_bp, orgs_bp, programmes_bp, collab_bp, visits_bp, diagnostics_bp,
-                      identification_bp, exports_bp, assessment_bp):
+    for blueprint in (dashboard_bp, accounts_bp, orgs_bp, programmes_bp, collab_bp, visits_bp, teachers_bp,
+                      selection_bp, exports_bp, mechanisms_bp):
         app.register_blueprint(blueprint)
     register_hooks()
 

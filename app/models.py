@@ -5,8 +5,8 @@ from .orgs.models import ContextFactor, ContextValue, Municipality, Organisation
 from .collab.models import Attachment, Comment, Notification, Presence  # noqa: F401,E402
 from .programmes.models import (  # noqa: F401,E402
     Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section, Task)
-from .diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher  # noqa: F401,E402
+from .teachers.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher  # noqa: F401,E402
 from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit  # noqa: F401,E402
-from .identification.models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision  # noqa: F401,E402
+from .selection.models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision  # noqa: F401,E402
 from .exports.models import ExportJob  # noqa: F401,E402
-from .assessment.models import Mechanism, MechanismCriterion, MechanismScore  # noqa: F401,E402
+from .mechanisms.models import Mechanism, MechanismCriterion, MechanismScore  # noqa: F401,E402

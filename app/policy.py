@@ -14,10 +14,10 @@ from .accounts.models import User
 from .collab.models import Attachment, Notification
 from .extensions import db
 from .orgs.models import ContextFactor, Municipality, Organisation, Partnership
-from .diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
-from .assessment.models import Mechanism, MechanismCriterion, MechanismScore
+from .teachers.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
+from .mechanisms.models import Mechanism, MechanismCriterion, MechanismScore
 from .exports.models import ExportJob
-from .identification.models import (CardCriterion, CardImport, CardScore, CardYear, RiskFactor, SchoolRisk,
+from .selection.models import (CardCriterion, CardImport, CardScore, CardYear, RiskFactor, SchoolRisk,
                                     ShnorDecision)
 from .visits.models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
 from .programmes.models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section,

@@ -44,8 +44,8 @@ def provide_reference_lists(municipality_id):
     deficit catalogue, the mechanisms catalogue — each only where the municipality has none.
     Written here (and by the demo seed, and migration c13a00000004 for older municipalities),
     so that the pages that show them only read. Flushes; the caller commits."""
-    from .assessment.services import create_default_catalogue as mechanisms_catalogue
-    from .diagnostics.services import create_default_catalogue as deficit_catalogue
+    from .mechanisms.services import create_default_catalogue as mechanisms_catalogue
+    from .teachers.services import create_default_catalogue as deficit_catalogue
     from .visits.services import create_default_checklist
 
     create_default_checklist(municipality_id)

@@ -80,7 +80,7 @@ def init_app(app):
         return resp
 
 
-PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "core.healthz", "core.set_language"}
+PUBLIC_ENDPOINTS = {"static", "accounts.login", "accounts.setup", "dashboard.healthz", "dashboard.set_language"}
 # What a user with a temporary password may do before changing it.
 WHILE_PASSWORD_TEMPORARY = {"accounts.change_password", "accounts.logout"}
 # Views polled every second by every open page: they authenticate with active_user_id().

@@ -17,12 +17,12 @@ from .programmes.progress import sparkline
 
 # (endpoint, label, roles that see it)
 NAVIGATION = (
-    ("exports.dashboard", _l("Сводка"), ("admin", "curator", "tutor", "observer")),
-    ("identification.card", _l("Отбор ШНОР"), ("admin", "curator", "observer")),
-    ("assessment.assessment", _l("Механизмы"), ("admin", "curator", "tutor", "observer")),
+    ("dashboard.summary", _l("Сводка"), ("admin", "curator", "tutor", "observer")),
+    ("selection.card", _l("Отбор ШНОР"), ("admin", "curator", "observer")),
+    ("mechanisms.assessment", _l("Механизмы"), ("admin", "curator", "tutor", "observer")),
     ("programmes.programmes", _l("Программы"), ("admin", "curator", "tutor", "school", "observer")),
     ("visits.visits", _l("Выезды"), ("admin", "curator", "tutor", "school", "observer")),
-    ("diagnostics.heatmap", _l("Дефициты"), ("admin", "curator", "tutor", "observer")),
+    ("teachers.heatmap", _l("Дефициты"), ("admin", "curator", "tutor", "observer")),
     ("orgs.organisations", _l("Школы"), ("admin", "curator", "tutor", "observer")),
     ("accounts.users", _l("Пользователи"), ("admin",)),
 )
@@ -35,8 +35,8 @@ def main_navigation():
     if current_user.role == "school" and current_user.organisation_id:
         items.append({"url": url_for("orgs.organisation", org_id=current_user.organisation_id),
                       "label": _l("Моя школа"), "active": request.endpoint == "orgs.organisation"})
-        items.append({"url": url_for("diagnostics.school", org_id=current_user.organisation_id),
-                      "label": _l("Педагоги"), "active": (request.endpoint or "").startswith("diagnostics.")})
+        items.append({"url": url_for("teachers.school", org_id=current_user.organisation_id),
+                      "label": _l("Педагоги"), "active": (request.endpoint or "").startswith("teachers.")})
     for endpoint, label, roles in NAVIGATION:
         if current_user.role in roles:
             items.append({"url": url_for(endpoint), "label": label,

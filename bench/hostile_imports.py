@@ -20,7 +20,7 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 from werkzeug.datastructures import FileStorage  # noqa: E402
 
 from app import create_app, imports  # noqa: E402
-from app.diagnostics.services import IMPORT_HEADERS  # noqa: E402
+from app.teachers.services import IMPORT_HEADERS  # noqa: E402
 from helpers import xlsx  # noqa: E402
 from test_hostile_imports import blank_flood, huge_dimension, huge_row, wide_rows  # noqa: E402
 

@@ -28,8 +28,8 @@ def build(url, n_schools):
     from flask_migrate import upgrade
 
     from app.accounts.models import User
-    from app.diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, Teacher
-    from app.diagnostics.services import catalogue
+    from app.teachers.models import DeficitArea, DeficitFinding, DiagnosticSession, Teacher
+    from app.teachers.services import catalogue
     from app.orgs.models import Municipality, Organisation, Partnership
     from app.programmes.models import Indicator, IndicatorValue, Programme, ReportingPeriod, Section, Task
     from app.programmes.services import default_periods

@@ -206,7 +206,7 @@ def _programme_ids(app, ids, user):
     result["event"] = db.session.scalar(sa.select(Event.id).where(Event.host_id == ids["tutor_school"]))
     result["foreign_event"] = db.session.scalar(sa.select(Event.id).where(
         Event.municipality_id == ids["other_municipality"]))
-    from app.diagnostics.models import DiagnosticSession, RouteStep, Teacher
+    from app.teachers.models import DiagnosticSession, RouteStep, Teacher
 
     for prefix, school_id in (("", ids["school"]), ("foreign_", ids["foreign_school"])):
         teacher = db.session.scalar(sa.select(Teacher).where(Teacher.school_id == school_id).order_by(Teacher.id))
@@ -224,8 +224,8 @@ def _programme_ids(app, ids, user):
         db.session.add(step)
         db.session.flush()
         result[prefix + "step"] = step.id
-    from app.identification.services import criteria as card_criteria
-    from app.identification.services import ensure_card_year, ensure_risk_factors
+    from app.selection.services import criteria as card_criteria
+    from app.selection.services import ensure_card_year, ensure_risk_factors
 
     ensure_card_year(ids["other_municipality"], 2026)  # reads never store a card: the fixture does
 
@@ -265,7 +265,7 @@ def _programme_ids(app, ids, user):
     db.session.add(n)
     db.session.commit()
     result["notifications"] = notes
-    from app.assessment.services import catalogue
+    from app.mechanisms.services import catalogue
 
     result["assessment_criterion"] = catalogue(ids["municipality"])[0][1][0].id
     result["foreign_assessment_criterion"] = catalogue(ids["other_municipality"])[0][1][0].id

@@ -3,8 +3,8 @@ import re
 
 import sqlalchemy as sa
 
-from app.assessment import services
-from app.assessment.models import MechanismCriterion, MechanismScore
+from app.mechanisms import services
+from app.mechanisms.models import MechanismCriterion, MechanismScore
 from app.extensions import db
 from app.programmes.models import Goal
 from app.visits.models import Recommendation
@@ -44,7 +44,7 @@ def _score(app, criterion_id, year):
 
 
 def _url(criterion_id, year=YEAR, edit=False):
-    return f"/assessment/scores/{criterion_id}/{year}" + ("/edit" if edit else "")
+    return f"/mechanisms/scores/{criterion_id}/{year}" + ("/edit" if edit else "")
 
 
 def test_default_catalogue_follows_the_seeds(app, demo):
@@ -99,7 +99,7 @@ def test_seed_000_points_entered_over_http_give_187_of_321(app, login_as, demo):
     assert (by_code["leaders_efficiency"]["points"], by_code["leaders_efficiency"]["max"],
             by_code["leaders_efficiency"]["percent"]) == (32, 55, 58)  # seed 000: «32 балла из 55 (58%)»
     assert by_code["student_assessment"]["points"] == 22
-    page = admin.client.get(f"/assessment?year={YEAR}").get_data(as_text=True)
+    page = admin.client.get(f"/mechanisms?year={YEAR}").get_data(as_text=True)
     assert "187 из 321 = 58 %" in page
     assert "19 из 23 · 83 %" in page and "32 из 55 · 58 %" in page
     assert "https://example.org/prikaz-45.pdf" in page and "Самооценка 2020 года" in page
@@ -146,13 +146,13 @@ def test_only_the_admin_edits(app, login_as, demo):
     criterion_id, _maximum = _criterion(app, demo["municipality"], "low_results_schools")
     for role in ("curator", "tutor", "school", "observer"):
         auth = login_as(role)
-        page = auth.client.get(f"/assessment?year={YEAR}")
+        page = auth.client.get(f"/mechanisms?year={YEAR}")
         assert page.status_code == 200
         assert _url(criterion_id, edit=True) not in page.get_data(as_text=True)
         assert auth.client.get(_url(criterion_id, edit=True), headers={"HX-Request": "true"}).status_code == 403
         before = database_fingerprint(app)
         assert auth.htmx_post(_url(criterion_id), {"points": "5", "version": "0"}).status_code == 403
-        assert auth.post("/assessment/criteria", {"criterion-mechanism_id": "1", "criterion-text": "x",
+        assert auth.post("/mechanisms/criteria", {"criterion-mechanism_id": "1", "criterion-text": "x",
                                                   "criterion-max_points": "3"}).status_code == 403
         assert database_fingerprint(app) == before, role
 
@@ -164,7 +164,7 @@ def test_another_municipality_is_not_found(app, login_as, demo):
     assert admin.client.get(_url(foreign_id, edit=True), headers={"HX-Request": "true"}).status_code == 404
     assert admin.client.get(_url(foreign_id), headers={"HX-Request": "true"}).status_code == 404
     assert admin.htmx_post(_url(foreign_id), {"points": "1", "version": "0"}).status_code == 404
-    assert admin.client.get(f"/assessment/criteria/{foreign_id}/edit").status_code == 404
+    assert admin.client.get(f"/mechanisms/criteria/{foreign_id}/edit").status_code == 404
     assert database_fingerprint(app) == before
     # Their own scores never show here.
     _enter(app, demo["other_municipality"], YEAR, {foreign_id: 5})
@@ -176,9 +176,9 @@ def test_years_are_school_years_in_range(login_as, demo, app):
     admin = login_as("admin")
     criterion_id, _maximum = _criterion(app, demo["municipality"], "talents")
     for year in ("2014", "2041", "abc"):
-        assert admin.client.get(f"/assessment?year={year}").status_code == 404
+        assert admin.client.get(f"/mechanisms?year={year}").status_code == 404
     assert admin.client.get(_url(criterion_id, 2050), headers={"HX-Request": "true"}).status_code == 404
-    assert admin.client.get("/assessment?year=2015").status_code == 200
+    assert admin.client.get("/mechanisms?year=2015").status_code == 200
     # Plain (no-JavaScript) requests for fragments go back to the page.
     resp = admin.client.get(_url(criterion_id, edit=True))
     assert resp.status_code == 303 and f"year={YEAR}" in resp.headers["Location"]
@@ -194,13 +194,13 @@ def test_comparison_with_previous_years(app, login_as, demo):
     assert [r["year"] for r in rows] == [YEAR - 1, YEAR]
     overall = [(r["totals"]["overall"]["points"], r["totals"]["overall"]["percent"]) for r in rows]
     assert overall == [(163, 51), (187, 58)]
-    page = login_as("observer").client.get(f"/assessment?year={YEAR}").get_data(as_text=True)
+    page = login_as("observer").client.get(f"/mechanisms?year={YEAR}").get_data(as_text=True)
     comparison = page.split('id="assessment-comparison"', 1)[1]
-    assert f"{YEAR - 1}/{YEAR}" in comparison and f"/assessment?year={YEAR - 1}" in comparison
+    assert f"{YEAR - 1}/{YEAR}" in comparison and f"/mechanisms?year={YEAR - 1}" in comparison
     assert re.search(rf'id="comparison-{YEAR - 1}"><strong>163 / 321</strong> · 51 %', comparison)
     assert re.search(rf'id="comparison-{YEAR}"><strong>187 / 321</strong> · 58 %', comparison)
     # The earlier year's page compares with nothing before it.
-    earlier = login_as("observer").client.get(f"/assessment?year={YEAR - 1}").get_data(as_text=True)
+    earlier = login_as("observer").client.get(f"/mechanisms?year={YEAR - 1}").get_data(as_text=True)
     assert f'id="comparison-{YEAR}"' not in earlier
 
 
@@ -229,11 +229,11 @@ def test_admin_edits_the_catalogue(app, login_as, demo):
     catalogue = dict(_catalogue(app, demo["municipality"]))
     with app.app_context():
         mechanism_id = db.session.get(MechanismCriterion, catalogue["low_results_schools"][0][0]).mechanism_id
-    resp = admin.post("/assessment/criteria", {"criterion-mechanism_id": str(mechanism_id),
+    resp = admin.post("/mechanisms/criteria", {"criterion-mechanism_id": str(mechanism_id),
                                                "criterion-text": "Открытость результатов: публичный доклад",
                                                "criterion-max_points": "4", "criterion-year": str(YEAR)})
     assert resp.status_code == 302 and f"year={YEAR}" in resp.headers["Location"]
-    assert admin.post("/assessment/criteria", {"criterion-mechanism_id": str(mechanism_id), "criterion-text": "x",
+    assert admin.post("/mechanisms/criteria", {"criterion-mechanism_id": str(mechanism_id), "criterion-text": "x",
                                                "criterion-max_points": "0"}).status_code == 422
     with app.app_context():
         totals = services.totals(demo["municipality"], YEAR)
@@ -241,7 +241,7 @@ def test_admin_edits_the_catalogue(app, login_as, demo):
     # Editing: the maximum cannot fall below points already given; switching off leaves the totals.
     criterion_id, _maximum = catalogue["low_results_schools"][0]
     _enter(app, demo["municipality"], YEAR, {criterion_id: 5})
-    url = f"/assessment/criteria/{criterion_id}/edit"
+    url = f"/mechanisms/criteria/{criterion_id}/edit"
     version = VERSION.search(admin.client.get(url).get_data(as_text=True)).group(1)
     data = {"text": "Мониторинг и анализ результатов оценочных процедур", "max_points": "3", "version": version}
     assert admin.post(url, data).status_code == 422
@@ -254,7 +254,7 @@ def test_admin_edits_the_catalogue(app, login_as, demo):
 
 
 def _cycle(auth):
-    page = auth.client.get("/assessment/cycle").get_data(as_text=True)
+    page = auth.client.get("/mechanisms/cycle").get_data(as_text=True)
     return dict(re.findall(r'id="cycle-(\w+)" data-done="(yes|no)"', page)), page
 
 
@@ -278,7 +278,7 @@ def test_management_cycle_is_computed_from_the_data(app, login_as, demo):
     with app.app_context():
         db.session.execute(sa.delete(Goal).where(Goal.municipality_id == demo["municipality"]))
         db.session.commit()
-    page = admin.client.get("/assessment/cycle").get_data(as_text=True)
+    page = admin.client.get("/mechanisms/cycle").get_data(as_text=True)
     goals_row = page[page.index('id="cycle-goals"'):page.index('id="cycle-indicators_methods"')]
     assert "выполнено для 0 из 3 школ (0 %)" in goals_row
 

@@ -15,7 +15,7 @@ import time_machine
 from app.activity.labels import present
 from app.activity.models import ActivityEvent
 from app.extensions import db
-from app.identification.models import CardCriterion, CardImport, CardScore, CardYear, RiskFactor
+from app.selection.models import CardCriterion, CardImport, CardScore, CardYear, RiskFactor
 from app.orgs.models import Organisation
 from helpers import database_fingerprint
 
@@ -58,7 +58,7 @@ def _points(app):
 
 def _book(auth, fill):
     """The template as downloaded, with `fill` = {school name: [cell values]} typed in."""
-    resp = auth.client.get(f"/identification/{YEAR}/template.xlsx")
+    resp = auth.client.get(f"/selection/{YEAR}/template.xlsx")
     assert resp.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(resp.data))
     sheet = book.worksheets[0]
@@ -72,7 +72,7 @@ def _book(auth, fill):
 
 
 def _upload(auth, data, year=YEAR):
-    return auth.post(f"/identification/{year}/import", data={"file": (io.BytesIO(data), "karta.xlsx")},
+    return auth.post(f"/selection/{year}/import", data={"file": (io.BytesIO(data), "karta.xlsx")},
                      content_type="multipart/form-data")
 
 
@@ -100,7 +100,7 @@ def test_a_filled_row_changes_only_that_school_after_a_preview(app, login_as):
     first_id, first_name = card["schools"][0]
     # The template lists every school with blank cells and says what a blank cell means; its
     # example sits on the instructions sheet only.
-    book = openpyxl.load_workbook(io.BytesIO(admin.client.get(f"/identification/{YEAR}/template.xlsx").data))
+    book = openpyxl.load_workbook(io.BytesIO(admin.client.get(f"/selection/{YEAR}/template.xlsx").data))
     data_sheet, notes = book.worksheets
     assert [r[0].value for r in data_sheet.iter_rows(min_row=2)] == [name for _id, name in card["schools"]]
     assert all(c.value is None for r in data_sheet.iter_rows(min_row=2) for c in r[1:])
@@ -118,7 +118,7 @@ def test_a_filled_row_changes_only_that_school_after_a_preview(app, login_as):
     assert "Файл изменит баллов: 3 в 1 школе." in html
     assert "Загрузить изменения" in html and "Отмена" in html
 
-    resp = admin.post(f"/identification/{YEAR}/import/confirm", data={"token": _token(resp)})
+    resp = admin.post(f"/selection/{YEAR}/import/confirm", data={"token": _token(resp)})
     assert resp.status_code == 302
     after = _points(app)
     assert sum(after.values()) == 27  # 22 + the first school's 5, not 5
@@ -139,7 +139,7 @@ def test_a_filled_row_changes_only_that_school_after_a_preview(app, login_as):
         imported = db.session.scalars(sa.select(ActivityEvent).where(ActivityEvent.object_type == "cardyear",
                                                                      ActivityEvent.action == "import")).all()
         assert [present(imported)[0].text] == ["Загрузка баллов из файла: изменено баллов — 3, школ — 1"]
-    page = admin.client.get(f"/identification?year={YEAR}").get_data(as_text=True)
+    page = admin.client.get(f"/selection?year={YEAR}").get_data(as_text=True)
     assert "Последняя загрузка из файла" in page and "Отменить загрузку" in page
     assert "изменено баллов: 3 в 1 школе" in page
 
@@ -158,7 +158,7 @@ def test_zero_or_a_dash_clears_and_unchanged_cells_are_not_listed(app, login_as)
     assert resp.status_code == 200, html[-2000:]
     assert _rows_of_preview(html) == {second_name: [("Результаты ОГЭ", "1", "0"), ("Объективность ВПР", "1", "0")],
                                       third_name: [("Зона риска", "1", "3")]}
-    assert admin.post(f"/identification/{YEAR}/import/confirm", data={"token": _token(resp)}).status_code == 302
+    assert admin.post(f"/selection/{YEAR}/import/confirm", data={"token": _token(resp)}).status_code == 302
     after = _points(app)
     assert (after[(second_id, oge)], after[(second_id, vpr)], after[(second_id, zone)]) == (0, 0, 2)
     assert after[(third_id, zone)] == 3 and after[(third_id, oge)] == points[(third_id, oge)]
@@ -181,14 +181,14 @@ def test_an_edit_between_preview_and_confirm_is_not_overwritten(app, login_as):
         oge_version = db.session.scalar(sa.select(CardScore.version).where(CardScore.school_id == second_id,
                                                                            CardScore.criterion_id == oge))
     # Someone else saves the second school's ОГЭ cell (the file wants 0 there) as 1 again → version moves.
-    resp = other.htmx_post(f"/identification/{YEAR}/scores", {"criterion": oge, "school": second_id, "points": 0,
+    resp = other.htmx_post(f"/selection/{YEAR}/scores", {"criterion": oge, "school": second_id, "points": 0,
                                                               "version": oge_version})
     assert resp.status_code == 200
-    resp = other.htmx_post(f"/identification/{YEAR}/scores", {"criterion": oge, "school": second_id, "points": 1,
+    resp = other.htmx_post(f"/selection/{YEAR}/scores", {"criterion": oge, "school": second_id, "points": 1,
                                                               "version": oge_version + 1})
     assert resp.status_code == 200
     before = database_fingerprint(app)
-    resp = admin.post(f"/identification/{YEAR}/import/confirm", data={"token": _token(preview)})
+    resp = admin.post(f"/selection/{YEAR}/import/confirm", data={"token": _token(preview)})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 409, html[-2000:]
     assert "Ничего не загружено" in html and second_name in html and "Результаты ОГЭ" in html
@@ -200,9 +200,9 @@ def test_an_edit_between_preview_and_confirm_is_not_overwritten(app, login_as):
     with app.app_context():
         oge_version = db.session.scalar(sa.select(CardScore.version).where(CardScore.school_id == second_id,
                                                                            CardScore.criterion_id == oge))
-    assert other.htmx_post(f"/identification/{YEAR}/scores", {"criterion": oge, "school": second_id, "points": 0,
+    assert other.htmx_post(f"/selection/{YEAR}/scores", {"criterion": oge, "school": second_id, "points": 0,
                                                               "version": oge_version}).status_code == 200
-    assert admin.post(f"/identification/{YEAR}/import/confirm", data={"token": _token(preview)}).status_code == 302
+    assert admin.post(f"/selection/{YEAR}/import/confirm", data={"token": _token(preview)}).status_code == 302
     after = _points(app)
     assert after[(first_id, oge)] == 1 and after[(second_id, oge)] == 0
 
@@ -216,13 +216,13 @@ def test_undo_restores_and_refuses_when_a_cell_moved_since(app, login_as):
 
     def load(fill):
         preview = _upload(admin, _book(admin, fill))
-        assert admin.post(f"/identification/{YEAR}/import/confirm", data={"token": _token(preview)}).status_code == 302
+        assert admin.post(f"/selection/{YEAR}/import/confirm", data={"token": _token(preview)}).status_code == 302
         with app.app_context():
             return db.session.scalar(sa.select(CardImport.id).order_by(CardImport.id.desc()))
 
     batch = load({first_name: [1, None, 2], second_name: [0, 0, None]})
     assert _points(app) != original
-    assert admin.post(f"/identification/{YEAR}/import/undo", data={"import": batch}).status_code == 302
+    assert admin.post(f"/selection/{YEAR}/import/undo", data={"import": batch}).status_code == 302
     assert _points(app) == original  # the cells it created are gone again, the changed ones back
     with app.test_request_context():
         undone = db.session.get(CardImport, batch)
@@ -230,27 +230,27 @@ def test_undo_restores_and_refuses_when_a_cell_moved_since(app, login_as):
         events = db.session.scalars(sa.select(ActivityEvent).where(ActivityEvent.action == "undo")).all()
         assert len(events) == 1 and present(events)[0].action == "отмена загрузки"
         assert "восстановлено баллов — 4, школ — 2" in present(events)[0].text
-    resp = admin.post(f"/identification/{YEAR}/import/undo", data={"import": batch})
+    resp = admin.post(f"/selection/{YEAR}/import/undo", data={"import": batch})
     assert resp.status_code == 303  # undone already: refused with a message
-    assert "уже отменена" in admin.client.get(f"/identification?year={YEAR}").get_data(as_text=True)
+    assert "уже отменена" in admin.client.get(f"/selection?year={YEAR}").get_data(as_text=True)
 
     first_batch, batch = batch, load({first_name: [1, None, None], second_name: [None, 0, None]})
-    resp = admin.post(f"/identification/{YEAR}/import/undo", data={"import": first_batch})
+    resp = admin.post(f"/selection/{YEAR}/import/undo", data={"import": first_batch})
     assert resp.status_code == 303  # only the latest import can be undone
     with app.app_context():
         version = db.session.scalar(sa.select(CardScore.version).where(CardScore.school_id == first_id,
                                                                        CardScore.criterion_id == oge))
-    assert admin.htmx_post(f"/identification/{YEAR}/scores", {"criterion": oge, "school": first_id, "points": 0,
+    assert admin.htmx_post(f"/selection/{YEAR}/scores", {"criterion": oge, "school": first_id, "points": 0,
                                                               "version": version}).status_code == 200
     before = database_fingerprint(app)
-    resp = admin.post(f"/identification/{YEAR}/import/undo", data={"import": batch})
+    resp = admin.post(f"/selection/{YEAR}/import/undo", data={"import": batch})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 409 and "Загрузка не отменена" in html and first_name in html
     assert database_fingerprint(app) == before
     # Foreign or unknown imports: 404; another role: 403.
-    assert admin.post(f"/identification/{YEAR}/import/undo", data={"import": 999999}).status_code == 404
-    assert admin.post(f"/identification/{YEAR + 1}/import/undo", data={"import": batch}).status_code == 404
-    assert login_as("curator").post(f"/identification/{YEAR}/import/undo", data={"import": batch}).status_code == 403
+    assert admin.post(f"/selection/{YEAR}/import/undo", data={"import": 999999}).status_code == 404
+    assert admin.post(f"/selection/{YEAR + 1}/import/undo", data={"import": batch}).status_code == 404
+    assert login_as("curator").post(f"/selection/{YEAR}/import/undo", data={"import": batch}).status_code == 403
 
 
 def test_preview_tokens_are_the_users_own_and_expire(app, login_as):
@@ -262,13 +262,13 @@ def test_preview_tokens_are_the_users_own_and_expire(app, login_as):
         token = _token(preview)
         before = database_fingerprint(app)
         for bad in (token[:-3] + "abc", "", "x" * 50):
-            resp = admin.post(f"/identification/{YEAR}/import/confirm", data={"token": bad})
+            resp = admin.post(f"/selection/{YEAR}/import/confirm", data={"token": bad})
             assert resp.status_code == 409 and "загрузите файл ещё раз" in resp.get_data(as_text=True)
         # Another year's card does not take this year's preview.
-        resp = admin.post(f"/identification/{YEAR + 1}/import/confirm", data={"token": token})
+        resp = admin.post(f"/selection/{YEAR + 1}/import/confirm", data={"token": token})
         assert resp.status_code == 409
         traveller.shift(timedelta(minutes=31))
-        resp = admin.post(f"/identification/{YEAR}/import/confirm", data={"token": token})
+        resp = admin.post(f"/selection/{YEAR}/import/confirm", data={"token": token})
         assert resp.status_code == 409 and "устарел" in resp.get_data(as_text=True)
         assert database_fingerprint(app) == before
 
@@ -333,25 +333,25 @@ def test_no_get_in_identification_writes(app, login_as, demo, tmp_path, year):
         assert db.session.scalar(sa.select(CardYear.id).where(CardYear.year == year)) is None
     admin, observer, curator, school_user = (login_as(r) for r in ("admin", "observer", "curator", "school"))
     before = database_fingerprint(app)
-    urls = {admin: [f"/identification?year={year}", f"/identification/{year}/criteria",
-                    f"/identification/{year}/template.xlsx", f"/schools/{school}/risks?year={year}",
-                    f"/identification/{year}/schools/{school}/decision",
-                    f"/identification/{year}/schools/{school}/exit", f"/dashboard?year={year}",
-                    "/identification/context", "/watchlist"],
-            observer: [f"/identification?year={year}", f"/identification/{year}/template.xlsx",
+    urls = {admin: [f"/selection?year={year}", f"/selection/{year}/criteria",
+                    f"/selection/{year}/template.xlsx", f"/schools/{school}/risks?year={year}",
+                    f"/selection/{year}/schools/{school}/decision",
+                    f"/selection/{year}/schools/{school}/exit", f"/dashboard?year={year}",
+                    "/selection/context", "/watchlist"],
+            observer: [f"/selection?year={year}", f"/selection/{year}/template.xlsx",
                        f"/dashboard?year={year}", f"/schools/{school}/risks?year={year}"],
-            curator: [f"/identification?year={year}", f"/dashboard?year={year}"],
+            curator: [f"/selection?year={year}", f"/dashboard?year={year}"],
             school_user: [f"/schools/{school}/risks?year={year}"]}
     for auth, pages in urls.items():
         for url in pages:
             resp = auth.client.get(url)
             assert resp.status_code in (200, 302), (url, resp.status_code)
             assert database_fingerprint(app) == before, url
-    page = admin.client.get(f"/identification?year={year}").get_data(as_text=True)
+    page = admin.client.get(f"/selection?year={year}").get_data(as_text=True)
     assert "Карта этого года ещё не начата" in page and "Результаты ОГЭ" in page
     risks = school_user.client.get(f"/schools/{school}/risks?year={year}").get_data(as_text=True)
     assert "Низкий уровень оснащения школы" in risks
-    template = openpyxl.load_workbook(io.BytesIO(admin.client.get(f"/identification/{year}/template.xlsx").data))
+    template = openpyxl.load_workbook(io.BytesIO(admin.client.get(f"/selection/{year}/template.xlsx").data))
     assert len(template.worksheets[0][1]) == 7  # «Школа» + the six criteria it would start with
 
     # The observer's workbook of that year (the same functions the export job calls).
@@ -371,7 +371,7 @@ def test_no_get_in_identification_writes(app, login_as, demo, tmp_path, year):
     with app.app_context():
         ids = [o for o in db.session.scalars(sa.select(Organisation.id).where(
             Organisation.municipality_id == 1, Organisation.kind == "school").order_by(Organisation.id))]
-    resp = admin.htmx_post(f"/identification/{year}/scores", {"position": 3, "school": ids[0], "points": 1,
+    resp = admin.htmx_post(f"/selection/{year}/scores", {"position": 3, "school": ids[0], "points": 1,
                                                              "version": 0})
     assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
     with app.test_request_context():

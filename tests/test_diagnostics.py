@@ -6,14 +6,14 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from app.diagnostics.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
-from app.diagnostics.services import category_shares, heatmap
+from app.teachers.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
+from app.teachers.services import category_shares, heatmap
 from app.extensions import db
 from helpers import database_fingerprint, xlsx
 
 
 def _areas(app, municipality_id):
-    from app.diagnostics.services import catalogue
+    from app.teachers.services import catalogue
 
     with app.app_context():
         return {code: [a.id for a in areas] for code, areas in catalogue(municipality_id).items()}

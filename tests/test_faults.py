@@ -16,7 +16,7 @@ CHILD = textwrap.dedent('''
     sys.path.insert(0, {root!r})
     from app import create_app
     from app.extensions import db
-    from app.diagnostics import services
+    from app.teachers import services
     from app.accounts.models import User
     from app.orgs.models import Organisation
 

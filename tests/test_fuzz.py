@@ -92,7 +92,7 @@ def test_hostile_queries_signed_in(login_as, demo):
                      f"&date_from={quote(value)}&date_to={quote(value)}",
                      f"/programmes/{demo['programme']}?section={quote(value)}&status={quote(value)}&owner={quote(value)}",
                      f"/programmes/{demo['programme']}/live?since={quote(value)}&who={quote(value)}",
-                     f"/identification?year={quote(value)}", f"/assessment?year={quote(value)}",
+                     f"/selection?year={quote(value)}", f"/mechanisms?year={quote(value)}",
                      f"/dashboard?year={quote(value)}&period={quote(value)}",
                      f"/admin/users?q={quote(value)}&role={quote(value)}"):
             assert admin.client.get(path).status_code < 500, path

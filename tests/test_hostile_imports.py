@@ -153,8 +153,8 @@ def imports_for(demo):
     return [Import("schools", "admin", "/imports/schools/template.xlsx", "/imports/schools"),
             Import("users", "admin", "/imports/users/template.xlsx", "/imports/users"),
             Import("teachers", "school", "/teachers/template.xlsx", f"/schools/{demo['school']}/teachers/import"),
-            Import("card", "admin", f"/identification/{CARD_YEAR}/template.xlsx",
-                   f"/identification/{CARD_YEAR}/import")]
+            Import("card", "admin", f"/selection/{CARD_YEAR}/template.xlsx",
+                   f"/selection/{CARD_YEAR}/import")]
 
 
 KINDS = ["schools", "users", "teachers", "card"]
@@ -333,7 +333,7 @@ def _upload(session, path, payload):
 def test_three_hostile_uploads_at_once_leave_healthz_answering(app, demo, database_url):
     """The issue's attack: a school account uploads the 2 KB file on its teachers page, three at
     once. Before, this held all three workers for 60 s and /healthz failed for a minute."""
-    from app.diagnostics.services import IMPORT_HEADERS
+    from app.teachers.services import IMPORT_HEADERS
 
     proc, url = _start_gunicorn(database_url)
     try:

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 import time_machine
 
 from app.extensions import db
-from app.identification.models import CardScore, SchoolRisk, ShnorDecision
-from app.identification.services import criteria, grid, risk_factors
+from app.selection.models import CardScore, SchoolRisk, ShnorDecision
+from app.selection.services import criteria, grid, risk_factors
 from app.orgs.models import Organisation, Partnership
 from app.programmes.models import Programme, Section
 from helpers import database_fingerprint
@@ -38,13 +38,13 @@ def _result(app, year):
 def test_scores_rank_and_flag_exactly_the_schools_over_the_threshold(app, login_as):
     admin = login_as("admin")
     ids = _schools(app)
-    assert admin.client.get("/identification?year=2027").status_code == 200
-    admin.post("/identification/2027/threshold", data={"threshold": THRESHOLD})
+    assert admin.client.get("/selection?year=2027").status_code == 200
+    admin.post("/selection/2027/threshold", data={"threshold": THRESHOLD})
     with app.app_context():
         crits = [c.id for c in criteria(1, 2027)]
     for name, points in SCORES.items():
         for criterion, value in zip(crits, points):
-            resp = admin.htmx_post("/identification/2027/scores", {"criterion": criterion, "school": ids[name],
+            resp = admin.htmx_post("/selection/2027/scores", {"criterion": criterion, "school": ids[name],
                                                                    "points": value, "version": 0})
             assert resp.status_code == 200, (name, resp.get_data(as_text=True)[:300])
     result = _result(app, 2027)
@@ -52,12 +52,12 @@ def test_scores_rank_and_flag_exactly_the_schools_over_the_threshold(app, login_
     assert result[0] == ("Павловская СОШ", 8, 1, True)
     assert ("Сахаптинская СОШ", 4, 3, True) in result and ("Сережская ООШ", 4, 3, True) in result
     assert ("Гляденская СОШ", 3, 5, False) in result
-    html = admin.client.get("/identification?year=2027").get_data(as_text=True)
+    html = admin.client.get("/selection?year=2027").get_data(as_text=True)
     assert html.count("кандидат</span>") == 4
 
     # The same scores through the xlsx template give the same result for another year.
-    admin.post("/identification/2028/threshold", data={"threshold": THRESHOLD})
-    template = admin.client.get("/identification/2028/template.xlsx")
+    admin.post("/selection/2028/threshold", data={"threshold": THRESHOLD})
+    template = admin.client.get("/selection/2028/template.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(template.data))
     sheet = book.worksheets[0]
     for row in sheet.iter_rows(min_row=2):
@@ -66,18 +66,18 @@ def test_scores_rank_and_flag_exactly_the_schools_over_the_threshold(app, login_
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)
-    resp = admin.post("/identification/2028/import", data={"file": (buffer, "karta.xlsx")},
+    resp = admin.post("/selection/2028/import", data={"file": (buffer, "karta.xlsx")},
                       content_type="multipart/form-data")
     assert resp.status_code == 200, resp.get_data(as_text=True)[-3000:]  # a preview: nothing written yet
     token = re.search(r'name="token" value="([^"]+)"', resp.get_data(as_text=True)).group(1)
-    assert admin.post("/identification/2028/import/confirm", data={"token": token}).status_code == 302
+    assert admin.post("/selection/2028/import/confirm", data={"token": token}).status_code == 302
     assert _result(app, 2028) == result
 
 
 def test_a_bad_card_file_is_refused_whole(app, login_as):
     admin = login_as("admin")
-    admin.client.get("/identification?year=2027")  # shows the year's default card without storing it
-    template = admin.client.get("/identification/2027/template.xlsx")
+    admin.client.get("/selection?year=2027")  # shows the year's default card without storing it
+    template = admin.client.get("/selection/2027/template.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(template.data))
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(min_row=2))
@@ -90,7 +90,7 @@ def test_a_bad_card_file_is_refused_whole(app, login_as):
     book.save(buffer)
     buffer.seek(0)
     before = database_fingerprint(app)
-    resp = admin.post("/identification/2027/import", data={"file": (buffer, "karta.xlsx")},
+    resp = admin.post("/selection/2027/import", data={"file": (buffer, "karta.xlsx")},
                       content_type="multipart/form-data")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "Ничего не загружено" in html
@@ -111,12 +111,12 @@ def test_cell_validation_and_conflict(app, login_as):
         risk_zone = next(c for c in criteria(1, 2026) if c.code == "risk_zone")
         score = db.session.scalar(sa.select(CardScore).where(CardScore.criterion_id == risk_zone.id,
                                                              CardScore.school_id == ids["Павловская СОШ"]))
-    resp = admin.htmx_post("/identification/2026/scores", {"criterion": risk_zone.id, "school": ids["Павловская СОШ"],
+    resp = admin.htmx_post("/selection/2026/scores", {"criterion": risk_zone.id, "school": ids["Павловская СОШ"],
                                                            "points": 7, "version": score.version})
     assert resp.status_code == 422 and "баллы от 0 до 3" in resp.get_data(as_text=True)
-    assert admin.htmx_post("/identification/2026/scores", {"criterion": risk_zone.id, "school": ids["Павловская СОШ"],
+    assert admin.htmx_post("/selection/2026/scores", {"criterion": risk_zone.id, "school": ids["Павловская СОШ"],
                                                            "points": 3, "version": score.version}).status_code == 200
-    stale = other.htmx_post("/identification/2026/scores", {"criterion": risk_zone.id, "school": ids["Павловская СОШ"],
+    stale = other.htmx_post("/selection/2026/scores", {"criterion": risk_zone.id, "school": ids["Павловская СОШ"],
                                                             "points": 0, "version": score.version})
     assert stale.status_code == 409 and "изменил другой участник" in stale.get_data(as_text=True)
     with app.app_context():
@@ -124,7 +124,7 @@ def test_cell_validation_and_conflict(app, login_as):
 
 
 def test_year_against_year_entered_and_left(login_as):
-    page = login_as("admin").client.get("/identification?year=2026").get_data(as_text=True)
+    page = login_as("admin").client.get("/selection?year=2026").get_data(as_text=True)
     assert "вошли в список — Подсосенская СОШ" in page and "вышли из списка — Сахаптинская СОШ" in page
 
 
@@ -134,7 +134,7 @@ def test_confirming_creates_partnership_and_programme_in_one_form(app, login_as)
     school = ids["Подсосенская СОШ"]
     with app.app_context():
         curator = db.session.scalar(sa.text("SELECT id FROM \"user\" WHERE email = 'curator2@opora.demo'"))
-    resp = admin.post(f"/identification/2026/schools/{school}/decision", data={
+    resp = admin.post(f"/selection/2026/schools/{school}/decision", data={
         "decision": "confirmed", "reason": "Сумма баллов 5 при пороге 4; неудовлетворительные результаты ОГЭ",
         "tutor_school_id": ids["Крутоярская СОШ"], "curator_id": curator, "start_year": "2026",
         "agreement_number": "СД-4/2026", "agreement_date": "2026-09-01"})
@@ -152,14 +152,14 @@ def test_confirming_creates_partnership_and_programme_in_one_form(app, login_as)
             Section.programme_id == programme_id)) == 4
         assert db.session.get(Organisation, school).is_low_results
     # The reason is required; a curator cannot decide.
-    assert admin.post(f"/identification/2026/schools/{ids['Сережская ООШ']}/decision",
+    assert admin.post(f"/selection/2026/schools/{ids['Сережская ООШ']}/decision",
                       data={"decision": "declined", "reason": ""}).status_code == 422
-    assert login_as("curator").post(f"/identification/2026/schools/{school}/decision",
+    assert login_as("curator").post(f"/selection/2026/schools/{school}/decision",
                                     data={"decision": "declined", "reason": "x"}).status_code == 403
 
 
 def test_context_index_tells_shnor_and_shnsu_apart(app, login_as):
-    page = login_as("admin").client.get("/identification/context").get_data(as_text=True)
+    page = login_as("admin").client.get("/selection/context").get_data(as_text=True)
     rows = re.findall(r"<tr><td><a [^>]+>([^<]+)</a></td>\s*<td>([\d,]+|—)</td>", page)  # 12,5: Russian comma
     indices = {name: float(value.replace(",", ".")) for name, value in rows if value != "—"}
     assert len(indices) == 10

@@ -10,8 +10,8 @@ import xlsxwriter
 from werkzeug.datastructures import FileStorage
 
 from app import imports
-from app.diagnostics.models import Teacher
-from app.diagnostics.services import IMPORT_HEADERS, TEACHER_EXAMPLE
+from app.teachers.models import Teacher
+from app.teachers.services import IMPORT_HEADERS, TEACHER_EXAMPLE
 from app.exports.bulk import SCHOOL_EXAMPLE, SCHOOL_HEADERS
 from app.extensions import db
 from app.orgs.models import Organisation

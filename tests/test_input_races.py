@@ -80,7 +80,7 @@ def _versioned_forms(app, auth, demo, role):
     adapter = app.url_map.bind("localhost")
     found = {}
     for rule in _rules(app):
-        if "GET" not in rule.methods or rule.endpoint in ("core.healthz",):
+        if "GET" not in rule.methods or rule.endpoint in ("dashboard.healthz",):
             continue
         url = _url(rule, demo, "own", role)
         for headers in ({}, {"HX-Request": "true"}):
@@ -125,11 +125,11 @@ def test_a_damaged_version_is_a_400_on_every_form(role, login_as, app, demo):
     # (their replay lacks required fields: 422 or a redirect with the message, nothing written).
     creating = {e for e in refused if e.split(".", 1)[1].startswith(("new_", "add_"))}
     # identification.criteria: a page form with more required fields.
-    others = {"identification.criteria"}
+    others = {"selection.criteria"}
     wrong = {e: codes for e, codes in refused.items() if e not in creating | others and codes != {400}}
     assert not wrong, wrong
     assert {"programmes.save_task", "programmes.task_status", "programmes.edit_value", "programmes.edit_goal",
-            "diagnostics.findings", "diagnostics.edit_teacher", "visits.respond"} <= set(refused), sorted(refused)
+            "teachers.findings", "teachers.edit_teacher", "visits.respond"} <= set(refused), sorted(refused)
 
 
 @pytest.mark.parametrize("bad", BAD_VERSIONS)
@@ -245,8 +245,8 @@ def test_two_first_saves_of_one_indicator_cell(login_as, app, demo, monkeypatch)
 
 
 def test_two_first_findings_of_one_teacher(login_as, app, demo, monkeypatch):
-    from app.diagnostics import services
-    from app.diagnostics.models import DeficitFinding
+    from app.teachers import services
+    from app.teachers.models import DeficitFinding
 
     school, tutor = login_as("school"), login_as("tutor")
     resp = school.post(f"/schools/{demo['school']}/sessions", data={
@@ -300,13 +300,13 @@ def test_two_first_findings_of_one_teacher(login_as, app, demo, monkeypatch):
 def test_first_score_inserted_by_someone_else_between_read_and_write(login_as, app, demo, monkeypatch):
     """Deterministic, on one thread: the other admin's score is committed on a connection of its
     own right after this request read "no score yet"."""
-    from app.assessment import services
-    from app.assessment.models import MechanismScore
+    from app.mechanisms import services
+    from app.mechanisms.models import MechanismScore
 
     auth = login_as("admin")
     year = 2031
     criterion = demo["assessment_criterion"]
-    url = f"/assessment/scores/{criterion}/{year}"
+    url = f"/mechanisms/scores/{criterion}/{year}"
     engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     original = services.score_for
 
@@ -338,7 +338,7 @@ def test_first_score_inserted_by_someone_else_between_read_and_write(login_as, a
 
 def test_deleting_an_antirisk_section_keeps_the_risk_and_says_so(login_as, app, demo):
     from app.activity.models import ActivityEvent
-    from app.identification.models import RiskFactor, SchoolRisk
+    from app.selection.models import RiskFactor, SchoolRisk
     from app.programmes.models import Indicator, Section
 
     curator = login_as("curator")
@@ -390,7 +390,7 @@ def test_deleting_an_antirisk_section_keeps_the_risk_and_says_so(login_as, app, 
 
 
 def _risk_version(app, school_id, factor_id):
-    from app.identification.models import SchoolRisk
+    from app.selection.models import SchoolRisk
 
     with app.app_context():
         version = db.session.scalar(sa.select(SchoolRisk.version).where(SchoolRisk.school_id == school_id,
@@ -416,7 +416,7 @@ def test_damaged_numbers_in_addresses_are_ignored_not_500(login_as, demo):
     auth = login_as("admin")
     for value in ("²", "99999999999999999999", "1e9999", "-0", "abc"):
         for url in (f"/partnerships/new?school={value}", f"/programmes/new?partnership={value}",
-                    f"/programmes/{demo['programme']}/live?since={value}", f"/identification?year={value}",
-                    f"/assessment?year={value}"):
+                    f"/programmes/{demo['programme']}/live?since={value}", f"/selection?year={value}",
+                    f"/mechanisms?year={value}"):
             resp = auth.client.get(url)
             assert resp.status_code < 500, (url, resp.status_code)

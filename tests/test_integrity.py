@@ -8,7 +8,7 @@ import time_machine
 
 from app.accounts.models import User
 from app.extensions import db
-from app.identification.models import ShnorDecision
+from app.selection.models import ShnorDecision
 from app.orgs.models import Organisation, Partnership
 from app.programmes import services as programmes
 from app.programmes.models import Programme
@@ -82,11 +82,11 @@ def test_the_shnor_decision_refuses_a_shnor_tutor_school_and_writes_nothing(app,
     with app.app_context():
         school, shnor = _org("Подсосенская СОШ"), _org("Павловская СОШ")
         ids = {"school": school.id, "shnor": shnor.id, "curator": _user("curator@opora.demo").id}
-    page = _text(admin.client.get(f"/identification/2026/schools/{ids['school']}/decision"))
+    page = _text(admin.client.get(f"/selection/2026/schools/{ids['school']}/decision"))
     tutor_select = re.search(r'<select[^>]*name="tutor_school_id".*?</select>', page, re.S).group(0)
     assert "Павловская СОШ" not in tutor_select
     before = database_fingerprint(app)
-    resp = admin.post(f"/identification/2026/schools/{ids['school']}/decision", data={
+    resp = admin.post(f"/selection/2026/schools/{ids['school']}/decision", data={
         "decision": "confirmed", "reason": "Сумма баллов выше порога", "tutor_school_id": ids["shnor"],
         "curator_id": ids["curator"], "start_year": "2026"})
     assert resp.status_code == 422
@@ -217,12 +217,12 @@ def test_a_school_leaves_the_shnor_list_by_a_recorded_decision_after_its_program
         school.is_low_results = True
         db.session.commit()
         school_id = school.id
-    url = f"/identification/2026/schools/{school_id}/exit"
+    url = f"/selection/2026/schools/{school_id}/exit"
     data = {"reason": "Программа выполнена; результаты ОГЭ выше муниципальных", "decision_date": "2026-11-20"}
     with time_machine.travel(NOON, tick=False):
         assert login_as("curator").post(url, data=data).status_code == 403
         admin = login_as("admin")
-        assert "Вывести из списка ШНОР" in _text(admin.client.get("/identification?year=2026"))
+        assert "Вывести из списка ШНОР" in _text(admin.client.get("/selection?year=2026"))
 
         # While the programme is in progress the exit is refused and nothing is written.
         before = database_fingerprint(app)
@@ -249,6 +249,6 @@ def test_a_school_leaves_the_shnor_list_by_a_recorded_decision_after_its_program
             assert (partnership.is_active, partnership.ended_on, partnership.ended_reason) == \
                 (False, date(2026, 11, 20), data["reason"])
             assert decision.partnership_id == partnership_id
-        page = _text(admin.client.get("/identification?year=2026"))
+        page = _text(admin.client.get("/selection?year=2026"))
         exits = re.search(r'<section[^>]*id="shnor-exits".*?</section>', page, re.S).group(0)
         assert "Гляденская СОШ — 20.11.2026" in exits and data["reason"] in exits

@@ -274,11 +274,11 @@ def test_two_school_years_from_an_empty_database(town):
     assert one(app, sa.text("SELECT count(*) FROM period_report WHERE status = 'accepted'")) == 8
 
     # --- May 2028: the card for the next school year ------------------------------------------
-    from app.identification.models import CardCriterion
+    from app.selection.models import CardCriterion
 
     with time_machine.travel(local(2028, 5, 15, 11, 0), tick=False):
         head.arrive()
-        page = head.get("/identification?year=2028")
+        page = head.get("/selection?year=2028")
         assert "Ивановская СОШ" in page
 
         def stored_criteria():
@@ -291,7 +291,7 @@ def test_two_school_years_from_an_empty_database(town):
 
         assert stored_criteria() == [], "opening the page does not store the card"
         # The first cell saved (by position, as the page posts it) stores the regulation's criteria.
-        head.post("/identification/2028/scores", {"position": "1", "school": str(school_id), "points": "0",
+        head.post("/selection/2028/scores", {"position": "1", "school": str(school_id), "points": "0",
                                                   "version": "0"}, htmx=True, status=200)
         criteria = stored_criteria()
         assert criteria, "the 2028 card has the regulation's criteria"
@@ -299,9 +299,9 @@ def test_two_school_years_from_an_empty_database(town):
             for org in (school_id, lyceum_id):
                 if index == 0 and org == school_id:
                     continue  # saved above
-                head.post("/identification/2028/scores", {"criterion": str(criterion_id), "school": str(org),
+                head.post("/selection/2028/scores", {"criterion": str(criterion_id), "school": str(org),
                                                           "points": "0", "version": "0"}, htmx=True, status=200)
-        assert criteria[0][1][:30] in head.get("/identification?year=2028")
+        assert criteria[0][1][:30] in head.get("/selection?year=2028")
 
     # --- June 2028: the programme is completed, the summary exported --------------------------
     with time_machine.travel(local(2028, 6, 28, 16, 0), tick=False):
@@ -319,7 +319,7 @@ def test_two_school_years_from_an_empty_database(town):
         assert one(app, sa.select(Recommendation.status).where(Recommendation.id == rec_id)) != "open"
 
         # The school leaves the ШНОР list by a recorded decision; its partnership ends with it.
-        exit_url = f"/identification/2027/schools/{school_id}/exit"
+        exit_url = f"/selection/2027/schools/{school_id}/exit"
         assert "Основание вывода" in head.get(exit_url)
         head.post(exit_url, {"reason": "", "decision_date": "2028-06-28"}, status=422)
         page = head.follow(head.post(exit_url, {
@@ -328,7 +328,7 @@ def test_two_school_years_from_an_empty_database(town):
         assert "снизилась с 18,5 %" in page and "28.06.2028" in page
         assert one(app, sa.select(Organisation.is_low_results).where(Organisation.id == school_id)) is False
         assert one(app, sa.select(Partnership.is_active).where(Partnership.id == partnership_id)) is False
-        assert "Лаптева Галина Ивановна" in head.get(f"/identification?year=2027")
+        assert "Лаптева Галина Ивановна" in head.get(f"/selection?year=2027")
 
         # The same history in English: labels and names, no field names or codes.
         director.post("/language/en", status=None)

@@ -58,7 +58,7 @@ def _get_everything(app, auth, role, ids, foreign=True):
     opened = 0
     before = _data(app)
     for rule in _rules(app):
-        if "GET" not in rule.methods or rule.endpoint in ("static", "core.healthz"):
+        if "GET" not in rule.methods or rule.endpoint in ("static", "dashboard.healthz"):
             continue
         urls = [_build(rule, ids, "own", role)]
         if foreign and rule.arguments - LITERAL:
@@ -77,7 +77,7 @@ def new_town(empty_app):
     a supported school, its tutor school and partnership, a programme from the template, a
     teacher and a diagnostic session — and nothing opened yet."""
     from app.accounts.models import User
-    from app.diagnostics.models import DiagnosticSession, Teacher
+    from app.teachers.models import DiagnosticSession, Teacher
     from app.orgs.models import Organisation, Partnership
     from app.programmes.models import ReportingPeriod, Section
     from app.programmes.services import create_programme
@@ -118,7 +118,7 @@ def new_town(empty_app):
         def first(model, *where):
             return db.session.scalar(sa.select(model.id).where(*where).order_by(model.id))
 
-        from app.assessment.models import MechanismCriterion
+        from app.mechanisms.models import MechanismCriterion
         from app.visits.models import ObservationCriterion
 
         ids = {"municipality": town.id, "school": school.id, "partnership": partnership.id,
@@ -167,8 +167,8 @@ def _municipality_without_lists(app, code):
 
 
 def _list_counts(app, municipality_id):
-    from app.assessment.models import Mechanism, MechanismCriterion
-    from app.diagnostics.models import DeficitArea
+    from app.mechanisms.models import Mechanism, MechanismCriterion
+    from app.teachers.models import DeficitArea
     from app.visits.models import ObservationCriterion
 
     with app.app_context():
@@ -185,7 +185,7 @@ def test_pages_of_a_municipality_without_its_lists_only_read(empty_app):
     auth = Auth(app.test_client())
     auth.login("admin@old.ru", PASSWORD)
     before = _data(app)
-    for url in ("/visits/checklist", "/diagnostics/catalogue", "/assessment", "/assessment/cycle"):
+    for url in ("/visits/checklist", "/diagnostics/catalogue", "/mechanisms", "/mechanisms/cycle"):
         resp = auth.client.get(url)
         assert resp.status_code == 200, (url, resp.status_code)
     assert _changed(before, _data(app)) == []

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.collab import services as collab
 from app.collab.models import Attachment
-from app.diagnostics.models import Teacher
+from app.teachers.models import Teacher
 from app.extensions import db
-from app.identification.models import RiskFactor, SchoolRisk
+from app.selection.models import RiskFactor, SchoolRisk
 from app.programmes import services as programmes
 from app.programmes.models import Programme, ReportingPeriod, Section
 from app.visits import services as visits
@@ -155,7 +155,7 @@ def _observer_urls(app, ids):
     for rule in _rules(app):
         if rule.endpoint in PUBLIC or "GET" not in rule.methods or "observer" not in ACCESS[rule.endpoint]:
             continue
-        if rule.endpoint in ("accounts.logout", "core.set_language"):
+        if rule.endpoint in ("accounts.logout", "dashboard.set_language"):
             continue
         yield rule.endpoint, _url(rule, ids, "own", "observer")
 

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 import time_machine
 
 from app.accounts.models import User
-from app.assessment import services as assessment
-from app.diagnostics.models import DiagnosticSession
+from app.mechanisms import services as assessment
+from app.teachers.models import DiagnosticSession
 from app.extensions import db
-from app.identification import services as identification
+from app.selection import services as identification
 from app.orgs.models import ContextFactor, ContextValue, Municipality, Organisation, Partnership
 from app.programmes import services as programmes
 from app.programmes.models import Goal
@@ -30,7 +30,7 @@ def _user_id(email):
 @pytest.fixture
 def named_visit(app, demo):
     """A submitted visit to the demo school whose findings, lesson notes and recommendation name a teacher."""
-    from app.diagnostics.models import Teacher
+    from app.teachers.models import Teacher
 
     with app.app_context():
         teacher = Teacher(municipality_id=demo["municipality"], school_id=demo["school"], full_name=TEACHER)
@@ -92,7 +92,7 @@ def test_tutor_sees_context_and_deficits_of_its_schools_only(app, login_as, demo
     assert "Контекстный профиль" not in foreign and "многодетных" not in foreign
     assert tutor.client.get(f"/schools/{other}/teachers").status_code in (403, 404)
 
-    index = _text(tutor, "/identification/context")
+    index = _text(tutor, "/selection/context")
     assert names[supported] in index and names[other] not in index
     heat = _text(tutor, "/diagnostics/heatmap")
     assert names[supported] in heat and names[other] not in heat
@@ -161,24 +161,24 @@ def test_automatic_threshold_tells_schools_apart_and_an_explicit_one_overrides(a
         assert 0 < len(demo_flags) < len([r for r in demo_rows if r["index"] is not None])
 
     admin = login_as("admin")
-    page = _text(admin, f"/identification/context?year={year}")
+    page = _text(admin, f"/selection/context?year={year}")
     assert page.count("неблагоприятный контекст") == 1
     assert "автоматически: среднее по муниципалитету" in page
     # An explicit threshold overrides the automatic one and says so; empty goes back to automatic.
-    resp = admin.post(f"/identification/context?year={year}", {"threshold": "12"})
+    resp = admin.post(f"/selection/context?year={year}", {"threshold": "12"})
     assert resp.status_code == 302
-    page = _text(admin, f"/identification/context?year={year}")
+    page = _text(admin, f"/selection/context?year={year}")
     assert page.count("неблагоприятный контекст") == 4 and "задан управлением образования" in page
-    assert admin.post(f"/identification/context?year={year}", {"threshold": "250"}).status_code == 422
-    assert admin.post(f"/identification/context?year={year}", {"threshold": ""}).status_code == 302
+    assert admin.post(f"/selection/context?year={year}", {"threshold": "250"}).status_code == 422
+    assert admin.post(f"/selection/context?year={year}", {"threshold": ""}).status_code == 302
     with app.app_context():
         assert db.session.get(Municipality, demo["municipality"]).context_index_threshold is None
     # Not the admin: the threshold stays.
-    assert login_as("curator").post(f"/identification/context?year={year}", {"threshold": "5"}).status_code == 403
+    assert login_as("curator").post(f"/selection/context?year={year}", {"threshold": "5"}).status_code == 403
 
 
 def _goals_row(auth):
-    page = _text(auth, "/assessment/cycle")
+    page = _text(auth, "/mechanisms/cycle")
     row = page[page.index('id="cycle-goals"'):page.index('id="cycle-indicators_methods"')]
     return row, page
 

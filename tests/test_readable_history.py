@@ -15,8 +15,8 @@ from app.activity.labels import unregistered
 from app.activity.models import ActivityEvent
 from app.collab.models import Notification
 from app.extensions import db
-from app.identification.models import CardScore
-from app.identification.services import criteria
+from app.selection.models import CardScore
+from app.selection.services import criteria
 from app.orgs.models import Organisation
 from app.programmes.models import Indicator, Section, Task
 
@@ -98,7 +98,7 @@ def edits(app, login_as, demo):
     resp = admin.htmx_post(f"/orgs/{ids['school']}/row", {"short_name": ids["school_name"], "director": "Семёнова Л. А.",
                                                          "is_low_results": "y", "version": ids["school_version"]})
     assert resp.status_code == 200
-    resp = admin.htmx_post("/identification/2026/scores", score_data)
+    resp = admin.htmx_post("/selection/2026/scores", score_data)
     assert resp.status_code == 200
     with app.app_context():
         events = db.session.scalars(sa.select(ActivityEvent)).all()
@@ -222,7 +222,7 @@ def test_card_columns_are_named_by_criteria_not_codes(app, login_as):
         codes = [c.code for c in crits]
         names = [c.short_name for c in crits]
     assert names[0] == "Результаты ОГЭ" and "oge_fail" in codes
-    grid = admin.client.get("/identification?year=2026").get_data(as_text=True)
+    grid = admin.client.get("/selection?year=2026").get_data(as_text=True)
     head = _blocks(grid, "<thead>", "thead")
     assert all(name in head for name in names) and not any(code in head for code in codes)
     assert 'class="wrap-header"' in grid
@@ -235,7 +235,7 @@ def test_card_columns_are_named_by_criteria_not_codes(app, login_as):
     assert list(frame.columns)[2:2 + len(names)] == names
 
     # The import template and an import error name the column as people know it.
-    template = admin.client.get("/identification/2026/template.xlsx")
+    template = admin.client.get("/selection/2026/template.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(template.data))
     sheet = book.worksheets[0]
     headers = [c.value for c in sheet[1]]
@@ -244,7 +244,7 @@ def test_card_columns_are_named_by_criteria_not_codes(app, login_as):
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)
-    resp = admin.post("/identification/2026/import", data={"file": (buffer, "karta.xlsx")},
+    resp = admin.post("/selection/2026/import", data={"file": (buffer, "karta.xlsx")},
                       content_type="multipart/form-data")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422 and names[0] in html and "не число" in html

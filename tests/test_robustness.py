@@ -100,7 +100,7 @@ def test_error_pages_are_russian(client):
 
 def test_internal_error_page(app, login_as):
     app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False)
-    from app.core import routes
+    from app.dashboard import routes
 
     original = routes.services.municipality_counts
     routes.services.municipality_counts = lambda *_: 1 / 0

@@ -131,14 +131,14 @@ def test_decimal_comma_on_an_indicator_value(app, login_as, demo):
 
 
 def test_decimal_comma_on_a_self_assessment_score(app, login_as, demo):
-    from app.assessment.models import MechanismCriterion
+    from app.mechanisms.models import MechanismCriterion
 
     with app.app_context():
         criterion = db.session.get(MechanismCriterion, demo["assessment_criterion"])
         criterion.max_points = 20
         db.session.commit()
     admin = login_as("admin")
-    url = f"/assessment/scores/{demo['assessment_criterion']}/2026"
+    url = f"/mechanisms/scores/{demo['assessment_criterion']}/2026"
     resp = admin.htmx_post(url, {"points": "10,5", "version": "0", "comment": "", "evidence": ""})
     assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
     assert "<strong>10,5</strong>" in resp.get_data(as_text=True)

@@ -48,7 +48,7 @@ def _sign_in(user, remember=False):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("dashboard.home"))
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
@@ -62,7 +62,7 @@ def login():
             _sign_in(result.user, remember=form.remember.data)
             if result.user.must_change_password:
                 return redirect(url_for("accounts.change_password"))
-            return redirect(_safe_next(form.next.data) or url_for("core.home"))
+            return redirect(_safe_next(form.next.data) or url_for("dashboard.home"))
         form.password.errors.append(_("Неверная электронная почта или пароль."))
         status = 401
     elif request.method == "POST":
@@ -92,7 +92,7 @@ def change_password():
             services.change_password(current_user, form.new.data)
             login_user(current_user._get_current_object())  # the session follows the new token
             flash(_("Пароль изменён."), "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("dashboard.home"))
     elif request.method == "POST":
         status = 422
     return render("accounts/password.html", form=form, forced=current_user.must_change_password, status=status)
@@ -118,7 +118,7 @@ def setup(token):
                 "Учётную запись только что изменили. Откройте ссылку ещё раз и задайте пароль."))
         _sign_in(user)
         flash(_("Пароль задан. Добро пожаловать в Опору!"), "success")
-        return redirect(url_for("core.home"))
+        return redirect(url_for("dashboard.home"))
     return render("accounts/setup.html", form=form, user=link.user, expires_at=link.expires_at,
                   status=422 if request.method == "POST" else 200)
 

@@ -152,14 +152,14 @@ def seed_demo():
     _admin, partnerships = seed_people(m, department, schools)
     seed_programme(partnerships[content.DEMO_SCHOOL_KEY])
     seed_visits(schools)
-    from .seed_diagnostics import seed_diagnostics, seed_other_schools
+    from .seed_teachers import seed_teachers, seed_other_schools
 
-    seed_diagnostics(schools[content.DEMO_SCHOOL_KEY])
+    seed_teachers(schools[content.DEMO_SCHOOL_KEY])
     seed_other_schools({s.short_name: s for s in schools.values()})
-    from .seed_identification import seed_identification
+    from .seed_selection import seed_selection
 
-    seed_identification(m, schools)
-    from ..assessment.services import seed_assessment
+    seed_selection(m, schools)
+    from ..mechanisms.services import seed_assessment
 
     seed_assessment(m, 2025)
     other, _other_admin = seed_other_municipality()

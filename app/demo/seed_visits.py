@@ -4,7 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..diagnostics.models import Teacher
+from ..teachers.models import Teacher
 from ..extensions import db
 from ..orgs.models import Organisation, Partnership
 from ..visits.models import Event, LessonObservation, Recommendation, Visit

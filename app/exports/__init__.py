@@ -1,4 +1,4 @@
-"""Excel summaries, the programme document, imports of schools and users, dashboards."""
+"""Excel summaries, the programme document, imports of schools and users."""
 from flask import Blueprint
 
 bp = Blueprint("exports", __name__)

@@ -1,12 +1,11 @@
-"""Exports page and jobs, the programme document, imports of schools and users, dashboards."""
+"""Exports page and jobs, the programme document, imports of schools and users."""
 import io
 import os
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..forms import db_int
 from .. import imports, policy
 from ..errors import error_response
 from ..extensions import db
@@ -14,7 +13,6 @@ from ..htmx import render
 from ..timeutil import school_year, utcnow
 from ..programmes import services as programmes
 from . import bp, bulk, services
-from . import summary as data
 from .forms import SummaryForm, UploadForm
 from .models import ExportJob
 
@@ -145,37 +143,3 @@ def import_upload(kind):
     return render("exports/imports.html", form=form, errors={kind: errors}, year=school_year(), status=422)
 
 
-# --- Dashboards -----------------------------------------------------------------------------
-
-@bp.get("/dashboard")
-def dashboard():
-    policy.require("view")
-    year = request.args.get("year", type=db_int) or school_year()
-    if not 2015 <= year <= 2040:
-        abort(404)
-    period = request.args.get("period", "")
-    if period not in data.PERIODS:
-        period = ""
-    rows = data.summary_rows(policy.visible_partnerships(), current_user.municipality_id, year, period)
-    if current_user.role == "school":
-        programme = rows[0]["programme_id"] if rows and rows[0]["programme_id"] else None
-        if programme is None:
-            return render("exports/dashboard_school.html", rows=rows)
-        return redirect(url_for("programmes.programme", programme_id=programme, _anchor="overview-h"))
-    from ..diagnostics.services import heatmap
-    from ..visits.services import coverage_gaps
-
-    card = None
-    if policy.can("summarize", current_user.municipality):
-        card, _c = data.card_frame(current_user.municipality_id, year)
-    totals = {
-        "tasks": sum(r["Мероприятий всего"] for r in rows), "done": sum(r["Выполнено"] for r in rows),
-        "overdue": sum(r["Просрочено"] for r in rows), "due_soon": sum(r["Срок в ближайшие 14 дней"] for r in rows),
-        "on_track": sum(r["Показателей в плане"] for r in rows),
-        "indicators": sum(r["Показателей всего"] for r in rows),
-    }
-    return render("exports/dashboard.html", rows=rows, totals=totals, statuses=data.status_counts(rows), year=year,
-                  period=period, periods=data.PERIODS, gaps=coverage_gaps(current_user.municipality),
-                  heat=heatmap(current_user.municipality_id) if policy.can("summarize", current_user.municipality)
-                  else [],
-                  card=card, categories=[c for c in (rows[0] if rows else {}) if c.startswith("Дефициты:")])

@@ -7,10 +7,10 @@ import pandas as pd
 from sqlalchemy import and_, case, func, or_, select
 
 from ..accounts.models import User
-from ..diagnostics.models import DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, DiagnosticSession
-from ..diagnostics.services import CATEGORY_NAMES, MIN_GROUP
+from ..teachers.models import DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, DiagnosticSession
+from ..teachers.services import CATEGORY_NAMES, MIN_GROUP
 from ..extensions import db
-from ..identification.models import CardCriterion, CardScore
+from ..selection.models import CardCriterion, CardScore
 from .. import policy, timeutil
 from ..orgs.models import Municipality, Organisation, Partnership
 from ..programmes.forms import PROGRAMME_STATUS_LABELS
@@ -294,8 +294,8 @@ def deficits_frame(school_ids, school_names_by_school):
 
 
 def card_frame(municipality_id, year, school_ids=None):
-    from ..identification.models import column_names
-    from ..identification.services import grid
+    from ..selection.models import column_names
+    from ..selection.services import grid
 
     card, crits, rows = grid(municipality_id, year)
     data = []

@@ -19,7 +19,7 @@ class Municipality(db.Model):
     # Supported schools without a visit for longer than this are flagged on the visits page.
     visit_coverage_weeks: Mapped[int] = mapped_column(default=6, server_default="6")
     # Schools whose index of unfavourable context reaches this are suggested as ШНСУ;
-    # None: automatic, derived from the municipality's own distribution (identification.services).
+    # None: automatic, derived from the municipality's own distribution (selection.services).
     context_index_threshold: Mapped[float | None]
     # IANA zone: every date and time is shown in it, and "today" is its today.
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Krasnoyarsk",
@@ -99,7 +99,7 @@ class Partnership(Versioned, db.Model):
     agreement_date: Mapped[date | None]
     note: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Set when the school leaves the ШНОР list (identification.services.exit_shnor): why and when
+    # Set when the school leaves the ШНОР list (selection.services.exit_shnor): why and when
     # the support ended, as opposed to a partnership merely switched off.
     ended_on: Mapped[date | None]
     ended_reason: Mapped[str] = mapped_column(Text, default="", server_default="")

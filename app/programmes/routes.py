@@ -21,7 +21,7 @@ from ..collab.forms import AttachmentForm, CommentForm
 from .forms import (PASSPORT_LABELS, BulkStatusForm, GoalForm, IndicatorForm,
                     ProgrammeCreateForm, ReportForm, ReviewForm, SectionForm, StatusForm, TaskForm, TaskStatusForm,
                     ValueForm)
-from .models import Goal, Indicator, Programme, ReportingPeriod, Section, Task
+from .models import Goal, Indicator, Programme, ReportingPeriod, Section
 
 PAGE = "programmes/programme.html"
 TASK_FIELD_LABELS = {"section_id": _("Раздел"), "title": _("Мероприятие"), "due_date": _("Срок"),

@@ -274,12 +274,12 @@ def add_section(actor, programme, title):
 def delete_section(actor, section):
     """Only an added (not mandatory) and empty section can go. What pointed at it stays, and
     says in its history that it no longer does: the risk it was created from (an antirisk
-    direction, identification.risk_to_section) and indicators of its own, which become
+    direction, selection.risk_to_section) and indicators of its own, which become
     indicators of the whole programme."""
     if section.is_mandatory or db.session.scalar(select(func.count()).select_from(Task).where(
             Task.section_id == section.id)):
         return False
-    from ..identification.models import SchoolRisk  # the risk → section link is identification's
+    from ..selection.models import SchoolRisk  # the risk → section link is identification's
 
     scope = f"programme:{section.programme_id}"
     for risk in db.session.scalars(select(SchoolRisk).where(SchoolRisk.section_id == section.id)):

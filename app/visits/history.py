@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
 from ..activity.labels import DAY, TEXT, Choice, Ref, register
-from ..diagnostics.models import Teacher
+from ..teachers.models import Teacher
 from ..orgs.models import Organisation
 from ..programmes.models import Task
 from .forms import RECOMMENDATION_STATUS_LABELS, VISIT_STATUS_LABELS

@@ -15,7 +15,7 @@ from ..accounts.models import User
 from ..activity.services import history_of
 from ..collab import services as collab
 from ..collab.forms import AttachmentForm, CommentForm
-from ..diagnostics.models import Teacher
+from ..teachers.models import Teacher
 from ..editing import Conflict
 from ..extensions import db
 from ..timeutil import today

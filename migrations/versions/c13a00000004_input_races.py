@@ -51,7 +51,7 @@ def upgrade():
     if not any(lacking.values()):
         return  # a new installation: nothing to give
     # The lists as the application ships them (imported only when some municipality needs them).
-    from app.assessment.services import DEFAULT_MAX_POINTS
+    from app.mechanisms.services import DEFAULT_MAX_POINTS
     from app.demo import content
     from app.visits.services import DEFAULT_CHECKLIST
 

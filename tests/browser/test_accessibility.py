@@ -25,9 +25,9 @@ PAGES = {
     "/schools/{school}/teachers": EDITORS,
     "/teachers/{teacher}": EDITORS,
     "/diagnostics/heatmap": NOT_SCHOOL,
-    "/identification": CARD_READERS,
-    "/assessment": ALL,
-    "/assessment/cycle": ALL,
+    "/selection": CARD_READERS,
+    "/mechanisms": ALL,
+    "/mechanisms/cycle": ALL,
     "/orgs": ALL,
     "/admin/users": {"admin"},
     "/notifications": ALL,
@@ -50,7 +50,7 @@ SETTLE = """async () => {
 @pytest.fixture
 def ids(app):
     """The demo objects of Павловская СОШ: its programme, a task, a visit, a teacher."""
-    from app.diagnostics.models import Teacher
+    from app.teachers.models import Teacher
     from app.extensions import db
     from app.orgs.models import Organisation, Partnership
     from app.programmes.models import Programme, Task

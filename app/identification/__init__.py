@@ -1,8 +1,0 @@
-"""Finding the schools that need support: the diagnostic card (seed 004), the context index
-(seed 002, appendix 1), the risk profile («500+»), decisions, and the department's watchlist."""
-from flask import Blueprint
-
-bp = Blueprint("identification", __name__)
-
-from . import routes  # noqa: E402,F401
-from . import history  # noqa: E402,F401  (labels for history and notifications)
