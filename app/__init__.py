@@ -67,18 +67,17 @@ def create_app(test_config=None):
     from .orgs import bp as orgs_bp
     from .programmes import bp as programmes_bp
     from .visits import bp as visits_bp
-    from .visits.services import register_hooks
 
     for blueprint in (dashboard_bp, accounts_bp, orgs_bp, programmes_bp, collab_bp, visits_bp, teachers_bp,
                       selection_bp, exports_bp, mechanisms_bp):
         app.register_blueprint(blueprint)
-    register_hooks()
 
-    from . import activity, cli, errors, logs, security, transaction, ui
+    from . import activity, cli, errors, htmx, logs, security, transaction, ui
 
     # Registered first, so it runs last among after_request hooks: the commit follows
     # everything that shapes the answer.
     transaction.init_app(app)
+    htmx.init_app(app)
     logs.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -7,6 +7,7 @@ own (rename a criterion, switch one off) without touching another's.
 """
 from zoneinfo import available_timezones
 
+from . import catalogue
 from .extensions import db
 from .orgs.models import ContextFactor, Municipality, Organisation
 
@@ -16,7 +17,7 @@ class ProvisioningError(ValueError):
 
 
 def create_municipality(code, name, *, region="", timezone="Asia/Krasnoyarsk", department_name=""):
-    from .demo import content
+
 
     code = (code or "").strip().lower()
     if not code or not code.replace("-", "").replace("_", "").isalnum():
@@ -31,7 +32,7 @@ def create_municipality(code, name, *, region="", timezone="Asia/Krasnoyarsk", d
     db.session.add(Organisation(municipality_id=municipality.id, kind="department",
                                 name=department_name.strip() or f"Управление образования: {municipality.name}",
                                 short_name="Управление образования"))
-    for position, factor in enumerate(content.CONTEXT_FACTORS):
+    for position, factor in enumerate(catalogue.CONTEXT_FACTORS):
         db.session.add(ContextFactor(municipality_id=municipality.id, code=factor["code"], name=factor["name"],
                                      direction=factor["direction"], position=position))
     db.session.flush()

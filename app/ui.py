@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import policy
+from .orgs.access import can_see_context_of, works_with_school
 from .accounts.forms import ROLE_LABELS
 from .programmes.forms import DIRECTION_LABELS, PROGRAMME_STATUS_LABELS, REPORT_STATUS_LABELS, TASK_STATUS_LABELS
 from .programmes.progress import sparkline
@@ -74,9 +75,8 @@ def init_app(app):
         programme_status_labels=PROGRAMME_STATUS_LABELS,
         report_status_labels=REPORT_STATUS_LABELS,
         direction_labels=DIRECTION_LABELS,
-        can_see_people_of=policy.can_see_people_of,
-        can_see_context_of=policy.can_see_context_of,
-        can_manage_risks_of=policy.can_manage_risks_of,
+        works_with_school=works_with_school,
+        can_see_context_of=can_see_context_of,
         levels_rank={"none": 0, "partial": 1, "significant": 2}.get,
     )
 

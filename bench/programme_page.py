@@ -4,8 +4,13 @@
 Prints: median server time of the page and of one task update, the size of the task-update
 response, the cost of a "nothing changed" live check (time and SQL statements), and the
 median time from a save in one session to its appearance in another session that polls
-like an open page. Runs on a scratch SQLite database (or DATABASE_URL if set).
-Usage: .venv/bin/python bench/programme_page.py [--rounds N]
+like an open page; then the page's weight (bytes per task row, <form>s and CSRF inputs) and
+its server time with nothing cached, as a ratio to a floor measured in the same run (GET
+/healthz through the same app: routing, session, security headers, no page).
+Runs on a scratch SQLite database (or DATABASE_URL if set).
+Usage: .venv/bin/python bench/programme_page.py [--rounds N] [--code CHECKOUT]
+  --code runs the same script against another checkout of Opora (e.g. the code before a
+  change), so "before" and "after" figures come from one script.
 """
 import argparse
 import os
@@ -17,7 +22,20 @@ import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+def _code_path():
+    """The checkout to measure: --code PATH, or the one this script lives in."""
+    for i, arg in enumerate(sys.argv):
+        if arg == "--code" and i + 1 < len(sys.argv):
+            return os.path.abspath(sys.argv[i + 1])
+        if arg.startswith("--code="):
+            return os.path.abspath(arg.split("=", 1)[1])
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+CODE = _code_path()
+sys.path.insert(0, CODE)
+os.chdir(CODE)  # migrations/ and templates are found from the checkout measured
 
 import sqlalchemy as sa  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
@@ -27,6 +45,9 @@ from app.extensions import db  # noqa: E402
 
 META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 FORM = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+TASK_ROW = re.compile(r'<tr id="task-\d+".*?</tr>', re.S)
+# A row's version: a hidden input (before) or the status control's hx-vals (after).
+ROW_VERSION = re.compile(r'name="version" value="(\d+)"|&#34;version&#34;: (\d+)|"version": (\d+)')
 
 
 def build(url):
@@ -65,6 +86,7 @@ def main():
     logging.getLogger("alembic").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--code", default=CODE, help="checkout of Opora to measure (default: this one)")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="opora-bench-")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
@@ -85,6 +107,8 @@ def main():
     changed_median, changed_max = timed(lambda: page("page"), args.rounds)
     page_median, page_max = timed(page, args.rounds)
     page_bytes = len(page().data)
+    weight = page_weight(page().get_data(as_text=True))
+    uncached, floor = uncached_against_floor(client, page, args.rounds)
 
     sizes = []
 
@@ -130,6 +154,38 @@ def main():
           f"{nothing_queries} SQL statements, 0 bytes, no rendering")
     print(f"  save → visible in another session: median {statistics.median(latencies):.0f} ms, "
           f"max {max(latencies):.0f} ms (poll every {app.config['LIVE_POLL_SECONDS']} s; target < 1000 ms)")
+    print(f"  page weight: {weight['rows']} task rows, {weight['per_row']:.0f} bytes per task row "
+          f"({weight['row_bytes']} of {weight['page_bytes']} bytes), {weight['forms']} <form>s, "
+          f"{weight['csrf_inputs']} CSRF inputs")
+    print(f"  page server time, nothing cached: median {uncached:.1f} ms over {args.rounds} rounds; "
+          f"floor (GET /healthz) {floor:.2f} ms; ratio {uncached / floor:.1f}× the floor")
+    print(f"  code measured: {CODE}")
+
+
+def page_weight(html):
+    """Bytes per task row (rows found by their element id), forms and CSRF inputs on the page."""
+    rows = TASK_ROW.findall(html)
+    row_bytes = sum(len(r.encode()) for r in rows)
+    return {"rows": len(rows), "row_bytes": row_bytes, "per_row": row_bytes / max(1, len(rows)),
+            "page_bytes": len(html.encode()), "forms": html.count("<form"),
+            "csrf_inputs": html.count('name="csrf_token"')}
+
+
+def uncached_against_floor(client, page, rounds):
+    """Median server time of the page with every cache emptied before each round (the old
+    code's row and page caches; the new code has none), and of a trivial route, interleaved
+    so that both see the same machine load."""
+    page_times, floor_times = [], []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        resp = page("page", "row")
+        page_times.append((time.perf_counter() - start) * 1000)
+        assert resp.status_code == 200, resp.status_code
+        start = time.perf_counter()
+        resp = client.get("/healthz")
+        floor_times.append((time.perf_counter() - start) * 1000)
+        assert resp.status_code == 200, resp.status_code
+    return statistics.median(page_times), statistics.median(floor_times)
 
 
 def propagation(port, pid, task_ids, poll_seconds, rounds):
@@ -145,7 +201,7 @@ def propagation(port, pid, task_ids, poll_seconds, rounds):
         live_url = re.search(r'hx-get="(/programmes/\d+/live\?[^"]+)"', page).group(1).replace("&amp;", "&")
         task_id = random.choice(task_ids)
         _s, row, _h = writer.request("GET", f"/tasks/{task_id}/row", headers={"HX-Request": "true"})
-        version = re.search(r'name="version" value="(\d+)"', row).group(1)
+        version = next(v for v in ROW_VERSION.search(row).groups() if v)
         current = re.search(r'<option value="(\w+)" selected', row).group(1)
         new_status = "done" if current != "done" else "planned"
         # The open page polls on its own clock: a random phase against the save.

@@ -358,11 +358,11 @@ def test_no_get_in_identification_writes(app, login_as, demo, tmp_path, year):
     from app import policy
     from app.accounts.models import User
     from app.exports.services import summary_workbook
-    from app.orgs.models import Municipality
+    from app.orgs.models import Municipality, Partnership
 
     with app.test_request_context():
         user = db.session.scalar(sa.select(User).where(User.email == "observer@opora.demo"))
-        summary_workbook(str(tmp_path / "observer.xlsx"), policy.visible_partnerships(user),
+        summary_workbook(str(tmp_path / "observer.xlsx"), policy.visible(Partnership, user),
                          db.session.get(Municipality, 1), year, audience="observer")
         db.session.rollback()
     assert database_fingerprint(app) == before

@@ -93,7 +93,15 @@ class Ref:
     A row deleted since shows as «удалено»."""
 
     def __init__(self, model, attr="name", then=None):
-        self.model, self.attr, self.then = model, attr, then or Text()
+        # A model, or its class name: an area names a model of an area above it without
+        # importing it (orgs names accounts' User).
+        self._model, self.attr, self.then = model, attr, then or Text()
+
+    @property
+    def model(self):
+        if isinstance(self._model, str):
+            self._model = next(m.class_ for m in db.Model.registry.mappers if m.class_.__name__ == self._model)
+        return self._model
 
     def __call__(self, value, names=None):
         if not isinstance(value, int) or isinstance(value, bool):

@@ -1,31 +1,52 @@
 """Recording history. Callers record inside their transaction, so a change and its
 history commit or roll back together."""
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import bindparam, event, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from .models import ActivityEvent
-
-# Any fixed number: the one PostgreSQL advisory lock that orders writers (see below).
-WRITERS_LOCK = 0x4F706F7261
-
+from .models import ActivityEvent, ScopeRevision
 
 @event.listens_for(db.session, "before_flush")
-def _writers_in_commit_order(session, flush_context, instances):
-    """PostgreSQL hands out event ids at INSERT, not at COMMIT: of two writers, the one with
-    id 100 may commit after the one with 101, and a reader who saw 101 would never look for
-    100 (the live feed asks for ids above the last it saw; cached pages key on the newest id).
-    So every ORM write transaction takes one transaction-scoped lock at its first flush, before
-    any row lock (so it cannot deadlock with them), and holds it to its commit: ids follow
-    commit order. SQLite already lets one writer at a time; there this costs nothing.
-    The rule that keeps it deadlock-free: DML run outside the ORM flush (`session.execute(
-    update(...))`) does not take the lock, so it may only touch rows that no event-writing
-    transaction waits for (presence, notifications, login attempts)."""
+def _bump_scope_revisions(session, flush_context, instances):
+    """Every change recorded in a scope bumps the scope's revision in the same transaction,
+    before the flush writes anything: the revision row's lock is then the first lock the
+    transaction takes on shared rows, and is held to its commit. So writers of one scope (a
+    programme) commit one after another and their revisions follow commit order (the live feed
+    asks for "revisions above the last I saw", the page's ETag keys on it), while writers of
+    other scopes never wait for each other. Scopes are bumped in sorted order (no deadlock
+    between two transactions that touch the same scopes in one flush).
+
+    The rule that keeps it deadlock-free: a service records its event before (or in) the flush
+    that first updates a row of the scope; DML run outside the ORM flush (`session.execute(
+    update(...))`) bumps nothing, so it may only touch rows no event-writing transaction waits
+    for (presence, notifications, login attempts)."""
+    events = [obj for obj in session.new if isinstance(obj, ActivityEvent) and obj.scope and obj.revision is None]
+    if not events:
+        return
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITERS_LOCK})
+    revisions = {scope: connection.execute(_bump_statement(connection.dialect.name), {"scope": scope}).scalar_one()
+                 for scope in sorted({e.scope for e in events})}
+    for e in events:
+        e.revision = revisions[e.scope]
+
+
+@functools.cache
+def _bump_statement(dialect):
+    """INSERT … ON CONFLICT (scope) DO UPDATE SET revision = revision + 1 RETURNING revision."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ScopeRevision).values(scope=bindparam("scope"), revision=1)
+    return statement.on_conflict_do_update(
+        index_elements=[ScopeRevision.scope], set_={"revision": ScopeRevision.revision + 1}
+    ).returning(ScopeRevision.revision)
+
+
+def revision_of(scope):
+    """The scope's current revision (0 before its first change): one primary-key lookup."""
+    return db.session.scalar(select(ScopeRevision.revision).where(ScopeRevision.scope == scope)) or 0
 
 
 def _plain(value):

@@ -1,7 +1,8 @@
 from flask import redirect, url_for
 from flask_login import current_user
 
-from .. import policy, uploads
+from .. import policy
+from . import uploads
 from ..htmx import render
 from . import bp, services
 from .models import Attachment, Notification

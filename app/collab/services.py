@@ -10,10 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..activity.labels import N_
-from ..activity.models import ActivityEvent
+from ..activity.models import ActivityEvent, ScopeRevision
 from ..activity.services import record
 from ..extensions import db
 from ..timeutil import utcnow
+from ..transaction import commit
 from .models import Comment, Notification, Presence
 
 MENTION = re.compile(r"@([\w.\-]+)", re.UNICODE)
@@ -58,11 +59,11 @@ def notifications_of(user, limit=100):
 
 
 def mark_read(user, notification_id=None):
+    """Part of the POST that asked for it (the request commits)."""
     query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
     db.session.execute(query.values(read_at=utcnow()))
-    db.session.commit()
 
 
 # --- Comments and mentions --------------------------------------------------------
@@ -108,42 +109,40 @@ def _state_statement(page):
         Presence.scope == scope, Presence.last_seen >= db.bindparam("since")).scalar_subquery()
     mine = db.select(Presence.last_seen).where(
         Presence.scope == scope, Presence.user_id == active_user_id()).scalar_subquery()
-    latest = db.select(func.max(ActivityEvent.id)).where(ActivityEvent.scope == scope).scalar_subquery()
+    latest = db.select(ScopeRevision.revision).where(ScopeRevision.scope == scope).scalar_subquery()
     columns = [active_user_id().label("user_id"), latest.label("latest"), present.label("present"),
                mine.label("my_last_seen")]
     if page:
-        columns += [
-            db.select(func.max(ActivityEvent.id)).scalar_subquery().label("latest_anywhere"),
-            db.select(func.count()).select_from(Notification).where(
-                Notification.user_id == active_user_id(), Notification.read_at.is_(None)
-            ).scalar_subquery().label("unread"),
-        ]
+        columns.append(db.select(func.count()).select_from(Notification).where(
+            Notification.user_id == active_user_id(), Notification.read_at.is_(None)
+        ).scalar_subquery().label("unread"))
     return db.select(*columns)
 
 
 def live_state(scope, session_token, page=False):
     """What an open page's "anything new?" check needs, in one statement and one round trip:
-    the session's user id (None when the session is not valid), the newest change in the scope,
-    the presence key of who is here, and when this user was last marked present. With `page`,
-    also what a whole page shows beyond its scope: the newest change anywhere and the user's
-    unread notifications (see render_cache.cached_page)."""
+    the session's user id (None when the session is not valid), the scope's revision (one
+    primary-key lookup), the presence key of who is here, and when this user was last marked
+    present. With `page`, also the user's unread notifications (the page's ETag holds them)."""
     since = utcnow() - timedelta(seconds=current_app.config["PRESENCE_SECONDS"])
     row = db.session.connection().execute(_state_statement(page), {
         "scope": scope, "since": since, "session_token": session_token or ""}).one()
     if row.user_id is None:
         return None
     ids = {int(i) for i in (row.present or "").split(",") if i} | {row.user_id}
-    extra = (row.latest_anywhere or 0, row.unread or 0) if page else (None, None)
-    return LiveState(row.user_id, row.latest or 0, "-".join(str(i) for i in sorted(ids)), row.my_last_seen, *extra)
+    return LiveState(row.user_id, row.latest or 0, "-".join(str(i) for i in sorted(ids)), row.my_last_seen,
+                     (row.unread or 0) if page else None)
 
 
-LiveState = namedtuple("LiveState", "user_id latest presence_key my_last_seen latest_anywhere unread")
+# `latest`: the scope's revision.
+LiveState = namedtuple("LiveState", "user_id latest presence_key my_last_seen unread")
 
 
 def touch_presence(user_id, scope, last_seen=None):
     """Mark the user present: a write at most every few seconds per user and page (the live
-    check runs every second). `last_seen` (from live_state) spares the read. Call it last in a
-    request: its commit expires the objects loaded before it."""
+    check runs every second). `last_seen` (from live_state) spares the read. The one write a
+    read (GET) makes, so it commits itself: call it last in a request, since the commit
+    expires the objects loaded before it."""
     now = utcnow()
     fresh_enough = now - timedelta(seconds=max(1, current_app.config["PRESENCE_SECONDS"] // 3))
     if last_seen is not None and last_seen >= fresh_enough:
@@ -157,7 +156,7 @@ def touch_presence(user_id, scope, last_seen=None):
     else:
         return
     try:
-        db.session.commit()
+        commit()
     except IntegrityError:  # the same user's other tab inserted it a moment ago
         db.session.rollback()
 
@@ -169,9 +168,11 @@ def present_users(state):
     return db.session.scalars(db.select(User).where(User.id.in_(ids)).order_by(User.full_name)).all()
 
 
-def events_since(scope, since, limit=200):
-    return db.session.scalars(db.select(ActivityEvent).where(ActivityEvent.scope == scope, ActivityEvent.id > since)
-                              .order_by(ActivityEvent.id).limit(limit)).all()
+def events_since(scope, revision, limit=200):
+    """The scope's changes a page that saw `revision` has not shown yet."""
+    return db.session.scalars(db.select(ActivityEvent).where(ActivityEvent.scope == scope,
+                                                             ActivityEvent.revision > revision)
+                              .order_by(ActivityEvent.revision, ActivityEvent.id).limit(limit)).all()
 
 
 def recent_events(scope, limit=15):

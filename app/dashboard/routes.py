@@ -7,6 +7,7 @@ from sqlalchemy import text
 from wtforms import HiddenField
 
 from .. import policy
+from ..orgs.models import Partnership
 from ..extensions import db
 from ..htmx import render
 from . import bp, services
@@ -21,7 +22,7 @@ def home():
     from ..exports.summary import summary_rows
     from ..timeutil import school_year, today
 
-    rows = summary_rows(policy.visible_partnerships(), current_user.municipality_id, school_year())
+    rows = summary_rows(policy.visible(Partnership), current_user.municipality_id, school_year())
     return render(f"dashboard/home_{current_user.role}.html",
                   counts=services.municipality_counts(current_user.municipality_id),
                   partnerships=services.my_partnerships(), rows=rows, my_tasks=services.my_tasks(current_user),
@@ -71,7 +72,7 @@ def summary():
     period = request.args.get("period", "")
     if period not in data.PERIODS:
         period = ""
-    rows = data.summary_rows(policy.visible_partnerships(), current_user.municipality_id, year, period)
+    rows = data.summary_rows(policy.visible(Partnership), current_user.municipality_id, year, period)
     if current_user.role == "school":
         programme = rows[0]["programme_id"] if rows and rows[0]["programme_id"] else None
         if programme is None:

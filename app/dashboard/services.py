@@ -24,7 +24,7 @@ def municipality_counts(municipality_id):
 
 
 def my_partnerships():
-    return db.session.scalars(policy.visible_partnerships().where(Partnership.is_active.is_(True))
+    return db.session.scalars(policy.visible(Partnership).where(Partnership.is_active.is_(True))
                               .order_by(Partnership.start_year.desc())).all()
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from ..accounts.models import User
 from ..extensions import db
 from ..orgs.models import ContextFactor, ContextValue, Municipality, Organisation, Partnership
+from .. import catalogue
 from . import content
 
 DEMO_PASSWORD = "demo12345"
@@ -80,7 +81,7 @@ def seed_organisations():
             is_unfavourable=s["key"] == "serezhskaya",
         )
     factors = []
-    for position, f in enumerate(content.CONTEXT_FACTORS):
+    for position, f in enumerate(catalogue.CONTEXT_FACTORS):
         factors.append(_get_or_add(ContextFactor, {"municipality_id": m.id, "code": f["code"]},
                                    name=f["name"], direction=f["direction"], position=position))
     # The seed gives the factors but no values: deterministic invented shares, higher for ШНОР,
@@ -159,7 +160,7 @@ def seed_demo():
     from .seed_selection import seed_selection
 
     seed_selection(m, schools)
-    from ..mechanisms.services import seed_assessment
+    from .seed_mechanisms import seed_assessment
 
     seed_assessment(m, 2025)
     other, _other_admin = seed_other_municipality()

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..programmes.models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section,
                                  Task)
 from ..programmes.services import default_periods
+from .. import catalogue
 from . import content
 
 
@@ -34,9 +35,9 @@ def seed_programme(partnership):
     for position, goal in enumerate(p["goals"], start=1):
         db.session.add(Goal(municipality_id=m, programme_id=programme.id, position=position, **goal))
     sections = {}
-    for position, s in enumerate(content.MANDATORY_SECTIONS + content.EXTRA_SECTIONS, start=1):
+    for position, s in enumerate(catalogue.MANDATORY_SECTIONS + content.EXTRA_SECTIONS, start=1):
         section = Section(municipality_id=m, programme_id=programme.id, code=s["code"], title=s["title"],
-                          position=position, is_mandatory=position <= len(content.MANDATORY_SECTIONS))
+                          position=position, is_mandatory=position <= len(catalogue.MANDATORY_SECTIONS))
         db.session.add(section)
         sections[s["code"]] = section
     db.session.flush()

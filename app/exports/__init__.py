@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("exports", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import access, routes  # noqa: E402,F401  (access: rules registered with the policy)

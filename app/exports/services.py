@@ -10,9 +10,10 @@ from flask import current_app
 from sqlalchemy import update
 
 from .. import policy, timeutil
+from ..orgs.models import Partnership
 from ..accounts.models import User
 from ..extensions import db
-from ..orgs.models import Municipality, Partnership
+from ..orgs.models import Municipality
 from ..programmes import services as programmes
 from ..timeutil import utcnow
 from . import summary as data
@@ -170,7 +171,7 @@ def _run(app, job_id):
         try:
             municipality = db.session.get(Municipality, job.municipality_id)
             with Heartbeat(app, job_id):
-                summary_workbook(job_path(job), policy.visible_partnerships(user), municipality,
+                summary_workbook(job_path(job), policy.visible(Partnership, user), municipality,
                                  job.params["year"], job.params.get("period", ""), audience_of(user), progress)
             job.status, job.finished_at, job.updated_at = "done", utcnow(), utcnow()
         except Exception:  # the user sees "failed"; the operator reads the log

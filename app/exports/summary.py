@@ -11,7 +11,8 @@ from ..teachers.models import DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, D
 from ..teachers.services import CATEGORY_NAMES, MIN_GROUP
 from ..extensions import db
 from ..selection.models import CardCriterion, CardScore
-from .. import policy, timeutil
+from .. import timeutil
+from ..programmes.access import catalogue_titles
 from ..orgs.models import Municipality, Organisation, Partnership
 from ..programmes.forms import PROGRAMME_STATUS_LABELS
 from ..programmes.models import Indicator, IndicatorValue, Programme, ReportingPeriod, Section, Task
@@ -32,7 +33,7 @@ def period_range(year, period=""):
 
 
 def partnerships_in_scope(scope_query, since=None):
-    """[(partnership, school, tutor school, curator)] from a policy.visible_partnerships query:
+    """[(partnership, school, tutor school, curator)] from a policy.visible(Partnership) query:
     the active ones, and those that ended on or after `since` (a school that left the ШНОР list
     in June still belongs to that school year's summary)."""
     tutor = db.aliased(Organisation)
@@ -217,7 +218,7 @@ def task_counts_frame(programme_ids, school_names, today, start=None, end=None):
     """The plan without its texts, for readers who see no free text: per school and section
     (catalogue names only), how many tasks and in which state."""
     sections = db.session.scalars(select(Section).where(Section.programme_id.in_(programme_ids))).all()
-    titles = policy.catalogue_titles(sections)
+    titles = catalogue_titles(sections)
     query = (select(Programme.partnership_id, Section.id, Section.position, Task.status, Task.due_date)
              .join(Section, Section.id == Task.section_id).join(Programme, Programme.id == Task.programme_id)
              .where(Task.programme_id.in_(programme_ids)))

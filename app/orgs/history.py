@@ -1,7 +1,6 @@
 """How municipalities, organisations and partnerships appear in history (see activity.labels)."""
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import User
 from ..activity.labels import BY_ID, DAY, FLAG, NUMBER, TEXT, Choice, Ref, register
 from .forms import KIND_LABELS
 from .models import ContextFactor, Organisation
@@ -30,7 +29,7 @@ register("organisation", _l("Организация"), {
 register("partnership", _l("Сопровождение"), {
     "school_id": (_l("Школа"), SCHOOL),
     "tutor_school_id": (_l("Школа-тьютор"), SCHOOL),
-    "curator_id": (_l("Куратор"), Ref(User, "full_name")),
+    "curator_id": (_l("Куратор"), Ref("User", "full_name")),
     "start_year": (_l("С учебного года"), TEXT),
     "end_year": (_l("По учебный год"), TEXT),
     "agreement_number": (_l("Номер сетевого договора"), TEXT),

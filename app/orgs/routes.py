@@ -4,6 +4,7 @@ from flask_login import current_user
 from wtforms.validators import NumberRange, Optional
 
 from .. import policy
+from .access import can_see_context_of
 from ..activity.labels import N_
 from ..activity.services import history_of, record
 from ..editing import Conflict, create, save_changes
@@ -73,7 +74,7 @@ def new_organisation():
 def organisation(org_id):
     org = policy.load(Organisation, org_id, "view")
     year = school_year()
-    profile = services.context_profile(org, year) if org.is_school and policy.can_see_context_of(org) else None
+    profile = services.context_profile(org, year) if org.is_school and can_see_context_of(org) else None
     return render("orgs/organisation.html", org=org, profile=profile, context_year=year,
                   partnerships=services.partnerships_of(org), history=history_of(org, 30), kinds=KIND_LABELS)
 

@@ -1,9 +1,8 @@
 """Organisations, context profiles and partnerships."""
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_
 
-from .. import policy
-from ..accounts.models import User
+from .. import policy, signals
 from ..activity.labels import N_
 from ..activity.services import diff, record
 from ..extensions import db
@@ -18,7 +17,7 @@ PARTNERSHIP_ROW_FIELDS = ("curator_id", "agreement_number", "agreement_date")
 
 
 def search_organisations(text="", kind="", flag=""):
-    query = policy.visible_organisations()
+    query = policy.visible(Organisation)
     if text:
         like = f"%{text.strip().lower()}%"
         query = query.where(or_(func.lower(Organisation.name).like(like), func.lower(Organisation.short_name).like(like)))
@@ -39,6 +38,9 @@ def schools(municipality_id, include_archived=False):
 
 
 def curators(municipality_id):
+    """Staff who may curate a partnership. Accounts sit above organisations (a user belongs to
+    one), so the user model is reached through the curator relationship, not imported."""
+    User = Partnership.curator.property.mapper.class_  # noqa: N806
     return db.session.scalars(
         db.select(User).where(User.municipality_id == municipality_id, User.role.in_(("curator", "admin")),
                               User.is_active_account.is_(True)).order_by(User.full_name)
@@ -97,28 +99,23 @@ def tutor_school_choices(municipality_id, exclude_id=None):
 
 
 def partnership_years_error(partnership, start_year, end_year):
-    """Changing a partnership's years must keep its programmes inside them."""
-    from ..programmes.models import Programme  # programmes import orgs: import here, not at the top
+    """Changing a partnership's years must keep what was planned inside them (its programmes:
+    programmes answer signals.partnership_years)."""
     if partnership is None or partnership.id is None:
         return None
-    outside = db.session.scalar(select(Programme).where(
-        Programme.partnership_id == partnership.id,
-        or_(Programme.start_year < start_year, Programme.end_year > end_year)).limit(1))
-    if outside is not None:
-        return _("Программа «%(name)s» (%(years)s) выйдет за годы сопровождения.",
-                 name=outside.name, years=outside.years_label)
-    return None
+    errors = signals.collect(signals.partnership_years, partnership, start_year=start_year, end_year=end_year)
+    return errors[0] if errors else None
 
 
 def partnerships_of(org):
     return db.session.scalars(
-        policy.visible_partnerships().where(or_(Partnership.school_id == org.id, Partnership.tutor_school_id == org.id))
+        policy.visible(Partnership).where(or_(Partnership.school_id == org.id, Partnership.tutor_school_id == org.id))
         .order_by(Partnership.start_year.desc())
     ).all()
 
 
 def list_partnerships(text=""):
-    query = policy.visible_partnerships().join(Partnership.school)
+    query = policy.visible(Partnership).join(Partnership.school)
     if text:
         query = query.where(func.lower(Organisation.short_name).like(f"%{text.strip().lower()}%"))
     return db.session.scalars(query.order_by(Partnership.is_active.desc(), Organisation.short_name)).all()

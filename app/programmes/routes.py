@@ -7,7 +7,8 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
 from ..forms import db_int, form_errors
-from .. import policy, uploads
+from .. import policy
+from ..collab import uploads
 from ..activity.services import history_of
 from ..collab import services as collab
 from ..editing import Conflict
@@ -16,6 +17,8 @@ from ..extensions import db, login_manager
 from ..htmx import is_fragment_request, render
 from ..orgs.models import Partnership
 from . import bp, services
+from ..orgs.access import partnership_role
+from .access import catalogue_titles, programme_role
 from .render_cache import cached_page, rendered_rows
 from ..collab.forms import AttachmentForm, CommentForm
 from .forms import (PASSPORT_LABELS, BulkStatusForm, GoalForm, IndicatorForm,
@@ -39,7 +42,7 @@ def _context(programme, **extra):
     user reads what people typed (observers do not: policy.TEXT_READERS); `section_title` names a
     section for this user (catalogue names only for those who do not read free text)."""
     reads_text = policy.can("read_text", programme)
-    return {"programme": programme, "role": policy.programme_role(current_user, programme),
+    return {"programme": programme, "role": programme_role(current_user, programme),
             "can_edit": policy.can("edit", programme), "reads_text": reads_text,
             "section_title": _section_namer(programme, reads_text), **extra}
 
@@ -47,7 +50,7 @@ def _context(programme, **extra):
 def _section_namer(programme, reads_text):
     if reads_text:
         return lambda section: section.title
-    titles = policy.catalogue_titles(db.session.scalars(select(Section).where(
+    titles = catalogue_titles(db.session.scalars(select(Section).where(
         Section.programme_id == programme.id)).all())
     return lambda section: titles.get(section.id) or _("Дополнительный раздел %(n)s", n=section.position)
 
@@ -82,8 +85,8 @@ def programmes():
 def new_programme():
     policy.require("view")
     form = ProgrammeCreateForm()
-    choices = [p for p in db.session.scalars(policy.visible_partnerships()).all() if policy.can("edit", p)
-               or policy.partnership_role(current_user, p) == "curator"]
+    choices = [p for p in db.session.scalars(policy.visible(Partnership)).all() if policy.can("edit", p)
+               or partnership_role(current_user, p) == "curator"]
     if not choices:
         abort(403)
     form.partnership_id.choices = [(p.id, f"{p.school.short_name} ← {p.tutor_school.short_name}, {p.years_label}")

@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import policy
+from .. import policy, signals
 from ..accounts.models import User
 from ..activity.labels import N_
 from ..activity.services import record
 from ..collab import services as collab
-from ..demo import content
+from .. import catalogue
 from ..editing import create, first_save, first_version, save_changes  # noqa: F401  (routes use both)
 from ..extensions import db
 from ..orgs.models import Municipality, Partnership
@@ -95,7 +95,7 @@ def create_programme(actor, partnership, start_year=None):
     )
     db.session.add(programme)
     db.session.flush()
-    for position, section in enumerate(content.MANDATORY_SECTIONS, start=1):
+    for position, section in enumerate(catalogue.MANDATORY_SECTIONS, start=1):
         db.session.add(Section(municipality_id=programme.municipality_id, programme_id=programme.id,
                                code=section["code"], title=section["title"], position=position, is_mandatory=True))
     for position, (title, deadline) in enumerate(default_periods(start_year), start=1):
@@ -279,14 +279,8 @@ def delete_section(actor, section):
     if section.is_mandatory or db.session.scalar(select(func.count()).select_from(Task).where(
             Task.section_id == section.id)):
         return False
-    from ..selection.models import SchoolRisk  # the risk → section link is identification's
-
     scope = f"programme:{section.programme_id}"
-    for risk in db.session.scalars(select(SchoolRisk).where(SchoolRisk.section_id == section.id)):
-        risk.section_id = None
-        record(actor, risk, "update", {"section_id": [section.id, None]}, scope=f"risks:{risk.school_id}",
-               message=N_("%(factor)s: раздел «%(title)s» удалён из программы"),
-               params={"factor": risk.factor.name, "title": section.title})
+    signals.section_removed.send(section, actor=actor)  # a risk made into this direction lets go of it
     for indicator in db.session.scalars(select(Indicator).where(Indicator.section_id == section.id)):
         indicator.section_id = None
         record(actor, indicator, "update", {"section_id": [section.id, None]}, scope=scope,
@@ -338,16 +332,12 @@ def _after_task_change(actor, task, changes):
         collab.notify([task.owner], "status", N_("%(actor)s: «%(title)s» — %(status)s"),
                       {"actor": actor.full_name, "title": task.title[:120], "status": task.status}, url, task, actor)
     if changes:
-        for hook in TASK_HOOKS:
-            hook(actor, task, changes)
-
-
-TASK_HOOKS = []  # other areas react to task changes (a recommendation closes with its task)
-TASK_LINK_PROVIDERS = []  # other areas say where a task came from: [(label, url)]
+        signals.task_changed.send(task, actor=actor, changes=changes)
 
 
 def task_links(task):
-    return [link for provider in TASK_LINK_PROVIDERS for link in provider(task)]
+    """Where the task came from, as other areas say it: [(label, url)]."""
+    return [link for links in signals.collect(signals.task_links, task) for link in links]
 TASK_STATUS_TEXT = {"planned": "запланировано", "in_progress": "выполняется", "done": "выполнено",
                     "cancelled": "отменено"}
 
@@ -534,6 +524,18 @@ def review_report(actor, programme, report, feedback, accept):
 
 
 def programmes_for_user():
-    return db.session.scalars(policy.visible_programmes().options(
+    return db.session.scalars(policy.visible(Programme).options(
         joinedload(Programme.school)).order_by(Programme.start_year.desc())).all()
 
+
+
+@signals.partnership_years.connect
+def programmes_outside_years(partnership, start_year, end_year):
+    """A partnership's programmes must stay inside its years."""
+    outside = db.session.scalar(select(Programme).where(
+        Programme.partnership_id == partnership.id,
+        or_(Programme.start_year < start_year, Programme.end_year > end_year)).limit(1))
+    if outside is not None:
+        return _("Программа «%(name)s» (%(years)s) выйдет за годы сопровождения.",
+                 name=outside.name, years=outside.years_label)
+    return None

@@ -7,6 +7,8 @@ from flask_login import current_user
 from ..activity.labels import N_
 from ..forms import db_int, form_errors, parse_number
 from .. import imports, policy
+from .access import can_view_risks_of
+from ..orgs.access import schools_with_visible_context, works_with_school
 from ..editing import Conflict
 from ..extensions import db
 from ..htmx import render
@@ -308,7 +310,7 @@ def context():
     rows = services.context_indices(municipality.id, year)
     # The rule is the municipality's; the rows a tutor school sees are its own and its schools'.
     threshold = services.context_threshold(municipality, rows)
-    visible = policy.schools_with_visible_context()
+    visible = schools_with_visible_context()
     rows = services.flag_unfavourable([r for r in rows if r["school"].id in visible], threshold)
     return render("selection/context.html", rows=rows, form=form, threshold=threshold, year=year,
                   years=sorted(set(years) | {current}, reverse=True),
@@ -318,7 +320,7 @@ def context():
 def _risk_school(org_id, manage=False):
     """The school whose risk profile is asked for, if the user may see it (or change it)."""
     school = policy.load(Organisation, org_id, "view")
-    allowed = policy.can_manage_risks_of(school) if manage else policy.can_view_risks_of(school)
+    allowed = works_with_school(school) if manage else can_view_risks_of(school)
     if not school.is_school or not allowed:
         abort(403)
     return school
@@ -335,7 +337,7 @@ def school_risks(org_id):
         rows.append((factor, risk, form))
     return render("selection/risks.html", school=school, year=year, rows=rows,
                   programme=services.current_programme_of(school.id), factor_form=RiskFactorForm(),
-                  can_edit=policy.can_manage_risks_of(school), level_names=services.RISK_LEVEL_NAMES)
+                  can_edit=works_with_school(school), level_names=services.RISK_LEVEL_NAMES)
 
 
 def _risk_prefix(factor):

@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import policy
+from .. import policy, signals
 from ..activity.labels import N_
 from ..activity.models import ActivityEvent
 from ..activity.services import record
-from ..demo import content
+from .. import catalogue
 from ..editing import create, save_changes, save_or_create  # noqa: F401  (routes use the first two)
 from ..extensions import db
 from ..orgs.models import ContextFactor, ContextValue, Partnership
@@ -59,7 +59,7 @@ def _default_criteria(municipality_id, year):
     if previous is not None:
         source = [(c.code, c.text, c.scoring, c.max_points) for c in criteria(municipality_id, previous.year)]
     else:
-        source = [(c["code"], c["text"], c["scoring"], c["max_points"]) for c in content.DIAGNOSTIC_CARD_CRITERIA]
+        source = [(c["code"], c["text"], c["scoring"], c["max_points"]) for c in catalogue.DIAGNOSTIC_CARD_CRITERIA]
     return [CardCriterion(municipality_id=municipality_id, year=year, position=position, code=code, text=text,
                           scoring=scoring, max_points=max_points, is_active=True)
             for position, (code, text, scoring, max_points) in enumerate(source, start=1)]
@@ -333,7 +333,7 @@ def risk_factors(municipality_id, year):
     previous = db.session.scalar(select(func.max(RiskFactor.year)).where(
         RiskFactor.municipality_id == municipality_id, RiskFactor.year < year))
     source = [(f.code, f.name) for f in stored_risk_factors(municipality_id, previous)] if previous else \
-        [(f["code"], f["name"]) for f in content.RISK_FACTORS]
+        [(f["code"], f["name"]) for f in catalogue.RISK_FACTORS]
     return [RiskFactor(municipality_id=municipality_id, year=year, code=code, name=name, position=position)
             for position, (code, name) in enumerate(source, start=1)]
 
@@ -407,7 +407,7 @@ def watchlist(user):
     now = today(user.municipality)
     weeks = user.municipality.visit_coverage_weeks
     rows = []
-    for partnership in db.session.scalars(policy.visible_partnerships(user).where(Partnership.is_active.is_(True))):
+    for partnership in db.session.scalars(policy.visible(Partnership, user).where(Partnership.is_active.is_(True))):
         reasons = []
         programme = current_programme_of(partnership.school_id)
         if programme is None:
@@ -435,3 +435,23 @@ def schools_and_curators(municipality_id):
 
     return schools(municipality_id), curators(municipality_id)
 
+
+
+# --- What programmes hear from selection (see app/signals.py) --------------------------------
+
+@signals.section_titles.connect
+def antirisk_titles(section_ids):
+    """An antirisk direction is named after the risk factor it was made from."""
+    return {risk.section_id: _("Антирисковое направление: %(factor)s", factor=risk.factor.name)
+            for risk in db.session.scalars(select(SchoolRisk).where(SchoolRisk.section_id.in_(section_ids)))}
+
+
+@signals.section_removed.connect
+def detach_risks(section, actor):
+    """The risk a deleted direction was made from stays, and says in its history that it no
+    longer points at a section."""
+    for risk in db.session.scalars(select(SchoolRisk).where(SchoolRisk.section_id == section.id)):
+        risk.section_id = None
+        record(actor, risk, "update", {"section_id": [section.id, None]}, scope=f"risks:{risk.school_id}",
+               message=N_("%(factor)s: раздел «%(title)s» удалён из программы"),
+               params={"factor": risk.factor.name, "title": section.title})

@@ -3,5 +3,5 @@ from flask import Blueprint
 
 bp = Blueprint("teachers", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import access, routes  # noqa: E402,F401  (access: rules registered with the policy)
 from . import history  # noqa: E402,F401  (labels for history and notifications)

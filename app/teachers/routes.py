@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..forms import form_errors
 from .. import imports, policy
+from ..orgs.access import schools_with_visible_context, schools_with_visible_people, works_with_school
 from ..activity.services import history_of
 from ..editing import Conflict
 from ..extensions import db
@@ -24,7 +25,7 @@ from .models import LEVELS, DeficitArea, DeficitFinding, DiagnosticSession, Rout
 def _school(org_id):
     """The school whose people the user may see (its team, curator, tutor school, admin)."""
     school = policy.load(Organisation, org_id, "view")
-    if not school.is_school or not policy.can_see_people_of(school):
+    if not school.is_school or not works_with_school(school):
         abort(403)
     return school
 
@@ -257,10 +258,10 @@ def edit_step(step_id):
 @bp.get("/diagnostics/heatmap")
 def heatmap():
     policy.require("compare_schools")
-    visible = policy.schools_with_visible_context()  # a tutor school: its own schools, not the municipality's
+    visible = schools_with_visible_context()  # a tutor school: its own schools, not the municipality's
     rows = [r for r in services.heatmap(current_user.municipality_id) if r["school"].id in visible]
     return render("teachers/heatmap.html", rows=rows,
-                  people_visible=policy.schools_with_visible_people(),
+                  people_visible=schools_with_visible_people(),
                   min_group=services.MIN_GROUP, **_names())
 
 

@@ -7,14 +7,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import imports
 from ..activity.labels import N_
 from ..activity.services import record
-from ..demo import content
+from .. import catalogue as regulations
 from ..editing import create, first_save, save_changes  # noqa: F401  (routes use save_changes)
 from ..extensions import db
 from ..versioning import Conflict, stale_as_conflict
 from .models import (CATEGORIES, DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, DiagnosticSession, RouteStep,
                      Teacher)
 
-CATEGORY_NAMES = {c["code"]: c["name"] for c in content.DEFICIT_CATEGORIES}
+CATEGORY_NAMES = {c["code"]: c["name"] for c in regulations.DEFICIT_CATEGORIES}
 LEVEL_NAMES = {"none": "нет", "partial": "частично", "significant": "значительно"}
 METHOD_NAMES = {"test": "тестирование", "lesson_observation": "наблюдение уроков", "self_assessment": "самооценка",
                 "external": "внешние результаты (ЦНППМ и др.)"}
@@ -49,7 +49,7 @@ def create_default_catalogue(municipality_id):
                          .limit(1)) is not None:
         return False
     position = 0
-    for category in content.DEFICIT_CATEGORIES:
+    for category in regulations.DEFICIT_CATEGORIES:
         for name in category["areas"]:
             position += 1
             db.session.add(DeficitArea(municipality_id=municipality_id, category=category["code"], name=name,

@@ -10,7 +10,9 @@ from wtforms import SelectField
 from ..activity.labels import N_
 from ..forms import db_int, form_errors
 
-from .. import policy, uploads
+from .. import policy
+from ..collab import uploads
+from .access import can_host_event
 from ..accounts.models import User
 from ..activity.services import history_of
 from ..collab import services as collab
@@ -101,7 +103,7 @@ def visits():
     found = services.search_visits(filters)
     gaps = services.coverage_gaps(current_user.municipality) if policy.can("compare_schools", current_user.municipality) \
         else []
-    schools = [p.school for p in db.session.scalars(policy.visible_partnerships()
+    schools = [p.school for p in db.session.scalars(policy.visible(Partnership)
                                                      .where(Partnership.is_active.is_(True)))]
     next_visits = services.next_planned_visits([p.id for p, _last in gaps], current_user.municipality)
     return render("visits/list.html", block="results", visits=found, filters=filters, gaps=gaps, schools=schools,
@@ -496,7 +498,7 @@ def new_event():
         form.host_id.data = current_user.organisation_id
     if form.validate_on_submit():
         host = policy.load(Organisation, form.host_id.data, "view")
-        if not policy.can_host_event(host):
+        if not can_host_event(host):
             form.host_id.errors.append(_("Школа-тьютор проводит мероприятия от своего имени."))
         else:
             data = {f: getattr(form, f).data for f in services.EVENT_FIELDS}

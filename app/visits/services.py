@@ -7,23 +7,24 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from .. import policy
+from .. import policy, signals
 from ..accounts.models import User
 from ..activity.labels import N_
 from ..activity.services import diff, record
 from ..collab import services as collab
-from ..demo import content
+from .. import catalogue
 from ..editing import create, save_changes  # noqa: F401  (routes use save_changes)
 from ..extensions import db
 from ..orgs.models import Municipality, Organisation, Partnership
 from ..programmes import services as programmes
 from ..programmes.models import Programme, Section
 from ..timeutil import today, utcnow
+from ..ui import show_date
 from ..versioning import check_version, stale_as_conflict
 from .models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
 
-VISIT_FORMATS = {f["code"]: f["name"] for f in content.VISIT_FORMATS} | {"other": "другое"}
-EVENT_FORMATS = {f["code"]: f["name"] for f in content.EVENT_FORMATS} | {"other": "другое"}
+VISIT_FORMATS = {f["code"]: f["name"] for f in catalogue.VISIT_FORMATS} | {"other": "другое"}
+EVENT_FORMATS = {f["code"]: f["name"] for f in catalogue.EVENT_FORMATS} | {"other": "другое"}
 VISIT_FIELDS = ("visit_date", "format", "purpose", "findings")
 OBSERVATION_FIELDS = ("teacher_id", "subject", "grade", "topic", "notes")
 RECOMMENDATION_FIELDS = ("text", "owner", "owner_user_id", "deadline")
@@ -72,7 +73,7 @@ def add_criterion(actor, municipality_id, text):
 
 def visitable_partnerships():
     """Partnerships whose school the current user may record visits for."""
-    return [p for p in db.session.scalars(policy.visible_partnerships().where(Partnership.is_active.is_(True))
+    return [p for p in db.session.scalars(policy.visible(Partnership).where(Partnership.is_active.is_(True))
                                           .options(joinedload(Partnership.school)))
             if policy.can("visit", p)]
 
@@ -144,7 +145,7 @@ def submit_visit(actor, visit):
 
 
 def search_visits(filters):
-    query = policy.visible_visits().options(joinedload(Visit.school), selectinload(Visit.people))
+    query = policy.visible(Visit).options(joinedload(Visit.school), selectinload(Visit.people))
     if filters.get("school"):
         query = query.where(Visit.school_id == filters["school"])
     if filters.get("format"):
@@ -166,7 +167,7 @@ def coverage_gaps(municipality, now=None):
     last = (select(Visit.partnership_id, func.max(Visit.visit_date).label("last"))
             .where(Visit.status == "submitted").group_by(Visit.partnership_id).subquery())
     rows = db.session.execute(
-        policy.visible_partnerships().where(Partnership.is_active.is_(True)).add_columns(last.c.last)
+        policy.visible(Partnership).where(Partnership.is_active.is_(True)).add_columns(last.c.last)
         .outerjoin(last, last.c.partnership_id == Partnership.id)
         .options(joinedload(Partnership.school))).all()
     return sorted([(p, last_date) for p, last_date in rows if last_date is None or last_date < since],
@@ -261,8 +262,9 @@ def to_task(actor, rec, section):
     return task
 
 
-def close_recommendations_of_done_task(actor, task, changes):
-    """Task hook: marking the task done closes the recommendations it came from."""
+@signals.task_changed.connect
+def close_recommendations_of_done_task(task, actor, changes):
+    """Marking the task done closes the recommendations it came from."""
     if "status" not in changes or task.status != "done":
         return
     for rec in db.session.scalars(select(Recommendation).where(Recommendation.task_id == task.id,
@@ -273,10 +275,11 @@ def close_recommendations_of_done_task(actor, task, changes):
                scope=_rec_scope(rec))
 
 
+@signals.task_links.connect
 def task_links(task):
     """Shown on the task page: where the task came from."""
-    return [(f"Рекомендация по итогам выезда {r.visit.visit_date.strftime('%d.%m.%Y')}" if r.visit
-             else "Рекомендация", url_for("visits.recommendation", rec_id=r.id))
+    return [(_("Рекомендация по итогам выезда %(date)s", date=show_date(r.visit.visit_date)) if r.visit
+             else _("Рекомендация"), url_for("visits.recommendation", rec_id=r.id))
             for r in db.session.scalars(select(Recommendation).where(Recommendation.task_id == task.id))]
 
 
@@ -302,12 +305,12 @@ def deadline_reminders(days=3, now=None):
 # --- Views: per school, per curator -----------------------------------------------------------
 
 def school_timeline(school):
-    visits = db.session.scalars(policy.visible_visits().where(Visit.school_id == school.id)
+    visits = db.session.scalars(policy.visible(Visit).where(Visit.school_id == school.id)
                                 .order_by(Visit.visit_date.desc())).all()
     events = db.session.scalars(select(Event).where(Event.schools.any(Organisation.id == school.id))
                                 .order_by(Event.event_date.desc())).all()
     items = [(v.visit_date, "visit", v) for v in visits] + [(e.event_date, "event", e) for e in events]
-    recs = db.session.scalars(policy.visible_recommendations().where(
+    recs = db.session.scalars(policy.visible(Recommendation).where(
         Recommendation.school_id == school.id, Recommendation.status.in_(("open", "in_work")))
         .order_by(Recommendation.deadline)).all()
     return sorted(items, key=lambda i: i[0], reverse=True), recs
@@ -353,12 +356,3 @@ def sections_for(rec):
         return None, []
     return programme, db.session.scalars(select(Section).where(Section.programme_id == programme.id)
                                          .order_by(Section.position)).all()
-
-
-def register_hooks():
-    """Programmes know nothing of visits; visits subscribe to task changes and task links."""
-    if close_recommendations_of_done_task not in programmes.TASK_HOOKS:
-        programmes.TASK_HOOKS.append(close_recommendations_of_done_task)
-    if task_links not in programmes.TASK_LINK_PROVIDERS:
-        programmes.TASK_LINK_PROVIDERS.append(task_links)
-

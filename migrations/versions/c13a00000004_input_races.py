@@ -52,7 +52,7 @@ def upgrade():
         return  # a new installation: nothing to give
     # The lists as the application ships them (imported only when some municipality needs them).
     from app.mechanisms.services import DEFAULT_MAX_POINTS
-    from app.demo import content
+    from app import catalogue
     from app.visits.services import DEFAULT_CHECKLIST
 
     for municipality_id in lacking["checklist"]:
@@ -60,12 +60,12 @@ def upgrade():
             {"municipality_id": municipality_id, "position": position, "text": text, "is_active": True}
             for position, text in enumerate(DEFAULT_CHECKLIST, start=1)])
     for municipality_id in lacking["deficits"]:
-        rows = [{"category": category["code"], "name": name} for category in content.DEFICIT_CATEGORIES
+        rows = [{"category": category["code"], "name": name} for category in catalogue.DEFICIT_CATEGORIES
                 for name in category["areas"]]
         bind.execute(deficit_area.insert(), [dict(row, municipality_id=municipality_id, position=position,
                                                   is_active=True) for position, row in enumerate(rows, start=1)])
     for municipality_id in lacking["mechanisms"]:
-        for position, item in enumerate(content.MECHANISMS, start=1):
+        for position, item in enumerate(catalogue.MECHANISMS, start=1):
             bind.execute(mechanism.insert().values(
                 municipality_id=municipality_id, group=item["group"], code=item["code"], name=item["name"],
                 position=position, is_active=True, version=1))

@@ -226,9 +226,9 @@ def test_catalogue_is_editable_by_the_admin_only(app, login_as, demo):
 
 
 def test_one_query_answer_for_lists_matches_the_per_school_rule(app, login_as):
-    """policy.schools_with_visible_people (one query, for lists) and policy.school_role (per
+    """orgs.access.schools_with_visible_people (one query, for lists) and school_role (per
     school) must agree for every role and school."""
-    from app import policy
+    from app.orgs.access import school_role, schools_with_visible_people
     from app.accounts.models import User
     from app.orgs.models import Organisation
 
@@ -237,6 +237,6 @@ def test_one_query_answer_for_lists_matches_the_per_school_rule(app, login_as):
                                                                    Organisation.municipality_id == 1)).all()
         for role in ("admin", "curator", "tutor", "school", "observer"):
             user = db.session.scalar(sa.select(User).where(User.email == f"{role}@opora.demo"))
-            expected = {s.id for s in schools if policy.school_role(user, s.id)}
-            assert policy.schools_with_visible_people(user) == expected, role
+            expected = {s.id for s in schools if school_role(user, s.id)}
+            assert schools_with_visible_people(user) == expected, role
             assert (role == "observer") == (not expected)

@@ -75,8 +75,8 @@ def send(stored_name, filename, content_type):
 
 def attach(actor, parent, file_storage, scope):
     """Store the file and record it against its parent object (history in the parent's scope)."""
-    from .collab.models import Attachment
-    from .editing import create
+    from .models import Attachment
+    from ..editing import create
 
     filename, stored, content_type, size = store(file_storage)
     attachment = Attachment(municipality_id=parent.municipality_id, object_type=type(parent).__name__.lower(),
@@ -86,8 +86,8 @@ def attach(actor, parent, file_storage, scope):
 
 
 def attachments_of(obj):
-    from .collab.models import Attachment
-    from .extensions import db
+    from .models import Attachment
+    from ..extensions import db
 
     return db.session.scalars(db.select(Attachment).where(
         Attachment.object_type == type(obj).__name__.lower(), Attachment.object_id == obj.id)
@@ -97,7 +97,7 @@ def attachments_of(obj):
 def attach_from_form(form, actor, parent, scope):
     """The upload route of any area: validate the form, store the file, and say in Russian what
     happened. Returns (attachment or None, message, flash category)."""
-    from .forms import form_errors
+    from ..forms import form_errors
 
     if not form.validate_on_submit():
         return None, form_errors(form) or _("Файл не выбран."), "error"

@@ -3,6 +3,7 @@ import re
 
 import sqlalchemy as sa
 
+from app.demo import seed_mechanisms
 from app.mechanisms import services
 from app.mechanisms.models import MechanismCriterion, MechanismScore
 from app.extensions import db
@@ -60,9 +61,9 @@ def test_default_catalogue_follows_the_seeds(app, demo):
     assert 55 / activity > 0.30
     # The distribution of seed 000's points fits the catalogue.
     for code, criteria in catalogue:
-        points = services.SEED_000_POINTS[code]
+        points = seed_mechanisms.SEED_000_POINTS[code]
         assert len(points) == len(criteria) and all(0 <= p <= m for p, (_id, m) in zip(points, criteria))
-    assert sum(sum(p) for p in services.SEED_000_POINTS.values()) == 187
+    assert sum(sum(p) for p in seed_mechanisms.SEED_000_POINTS.values()) == 187
     # Created once: a second call reads the same rows.
     assert _catalogue(app, demo["municipality"]) == catalogue
 
@@ -76,7 +77,7 @@ def test_seed_000_points_entered_over_http_give_187_of_321(app, login_as, demo):
     assert form.status_code == 200 and "<html" not in form.get_data(as_text=True)
     assert VERSION.search(form.get_data(as_text=True)).group(1) == "0"
     for code, criteria in catalogue:
-        for (criterion_id, _max), points in zip(criteria, services.SEED_000_POINTS[code]):
+        for (criterion_id, _max), points in zip(criteria, seed_mechanisms.SEED_000_POINTS[code]):
             resp = admin.htmx_post(_url(criterion_id), {"points": str(points), "version": "0",
                                                         "comment": "Самооценка 2020 года",
                                                         "evidence": "https://example.org/prikaz-45.pdf"})
@@ -187,8 +188,8 @@ def test_years_are_school_years_in_range(login_as, demo, app):
 def test_comparison_with_previous_years(app, login_as, demo):
     with app.app_context():
         items = services.catalogue(demo["municipality"])
-    _enter(app, demo["municipality"], YEAR - 1, services.seed_year_points(items, 1))
-    _enter(app, demo["municipality"], YEAR, services.seed_year_points(items, 0))
+    _enter(app, demo["municipality"], YEAR - 1, seed_mechanisms.seed_year_points(items, 1))
+    _enter(app, demo["municipality"], YEAR, seed_mechanisms.seed_year_points(items, 0))
     with app.app_context():
         rows = services.comparison(demo["municipality"], YEAR)
     assert [r["year"] for r in rows] == [YEAR - 1, YEAR]
@@ -211,11 +212,11 @@ def test_demo_seed_is_idempotent(app, demo):
         municipality = db.session.get(Municipality, demo["other_municipality"])
         db.session.execute(sa.delete(MechanismScore).where(MechanismScore.municipality_id == municipality.id))
         db.session.commit()
-        services.seed_assessment(municipality, 2025)
+        seed_mechanisms.seed_assessment(municipality, 2025)
         db.session.commit()
         count = db.session.scalar(sa.select(sa.func.count(MechanismScore.id)).where(
             MechanismScore.municipality_id == municipality.id))
-        services.seed_assessment(municipality, 2025)
+        seed_mechanisms.seed_assessment(municipality, 2025)
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count(MechanismScore.id)).where(
             MechanismScore.municipality_id == municipality.id)) == count == 2 * 45
