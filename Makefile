@@ -7,16 +7,20 @@ FLASK := $(VENV)/bin/flask
 export FLASK_APP := wsgi.py
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install db seed test-sqlite test-browser test-postgres check security bench clean
+.PHONY: run test install db seed test-sqlite test-browser test-postgres test-databases check lint security bench clean
 
 CATALOGUES := app/translations/en/LC_MESSAGES/messages.mo app/translations/ru/LC_MESSAGES/messages.mo
 
 install: $(VENV)/.installed static/vendor/.installed $(CATALOGUES)
 
-$(VENV)/.installed: requirements.txt
+# Developers and CI get the tools too; a server installs the runtime only:
+# `make install REQUIREMENTS=requirements.txt` (see docs/DEPLOY.md).
+REQUIREMENTS ?= requirements-dev.txt
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt 2>&1 | grep -v "is ignored" || true
-	$(PY) -c "import flask, flask_sqlalchemy, pandas, playwright"
+	$(PY) -m pip install --disable-pip-version-check -q -r $(REQUIREMENTS) 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import flask, flask_sqlalchemy, pandas"
 	touch $@
 
 node_modules/.package-lock.json: package-lock.json package.json
@@ -67,7 +71,16 @@ security: install
 	$(VENV)/bin/bandit -q -r app -lll
 	$(VENV)/bin/pip-audit -r requirements.txt --progress-spinner off
 
-test: install check security test-sqlite test-browser test-postgres
+# Ruff: pyflakes, pycodestyle, import order, bugbear (ruff.toml).
+lint: install
+	$(VENV)/bin/ruff check app tests bench migrations
+
+# The SQLite and PostgreSQL suites run side by side (two cores; the PostgreSQL server does
+# much of its own work), then the browser suite.
+test-databases: install
+	$(MAKE) --no-print-directory -j2 -Otarget test-sqlite test-postgres
+
+test: install check lint security test-databases test-browser
 
 bench: install
 	$(PY) bench/programme_page.py
