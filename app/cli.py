@@ -2,8 +2,9 @@
 import click
 from sqlalchemy import func
 
-from .extensions import db
+from . import transaction
 from .activity.labels import N_
+from .extensions import db
 
 
 def init_app(app):
@@ -42,7 +43,7 @@ def init_app(app):
             m = create_municipality(code, name, region=region, timezone=timezone, department_name=department)
         except ProvisioningError as exc:
             raise click.ClickException(str(exc)) from None
-        db.session.commit()
+        transaction.commit()
         click.echo(f"Создан муниципалитет «{m.name}» (код {m.code}, часовой пояс {m.timezone}). "
                    f"Первого администратора добавьте командой flask create-user --role admin.")
 
@@ -83,7 +84,7 @@ def init_app(app):
         # In the history like every change (and so every cached page that lists people renews).
         record(None, user, "create", {f: [None, v] for f, v in snapshot(user, USER_FIELDS).items()},
                message=N_("%(name)s (flask create-user)"), params={"name": user.full_name})
-        db.session.commit()
+        transaction.commit()
         click.echo(f"Создан пользователь {user.email} ({role}).")
 
     @app.cli.command("remind-overdue")

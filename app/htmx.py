@@ -14,7 +14,8 @@ from jinja2_fragments.flask import render_block, render_blocks
 
 from .transaction import refuse
 
-__all__ = ["HtmxDetails", "hx_redirect", "hx_trigger", "init_app", "is_fragment_request", "render", "respond"]
+__all__ = ["HtmxDetails", "hx_redirect", "hx_trigger", "init_app", "is_fragment_request", "refused", "render",
+           "respond"]
 
 
 class HtmxDetails:
@@ -84,11 +85,21 @@ def respond(template, block, *, fallback, status=200, oob=(), message=None, cont
             message = message or _refused_message(status)
         if message:
             flash(*message)
-        return redirect(fallback, 303)
+        resp = redirect(fallback, 303)
+        resp.headers["Vary"] = "HX-Request"
+        return resp
     if context is not None:
         ctx = {**context(), **ctx}
     body = render_blocks(template, [block, *oob], **ctx) if oob else render_block(template, block, **ctx)
     return _answer(body, status)
+
+
+def refused(url, message, category="error"):
+    """A plain form refused: back to its page (303) with the reason; nothing the action wrote
+    is kept (the redirect is not a 4xx, so the request is marked refused)."""
+    refuse()
+    flash(message, category)
+    return redirect(url, 303)
 
 
 def hx_trigger(resp, event, data=None):

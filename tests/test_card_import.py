@@ -15,8 +15,8 @@ import time_machine
 from app.activity.labels import present
 from app.activity.models import ActivityEvent
 from app.extensions import db
-from app.selection.models import CardCriterion, CardImport, CardScore, CardYear, RiskFactor
 from app.orgs.models import Organisation
+from app.selection.models import CardCriterion, CardImport, CardScore, CardYear, RiskFactor
 from helpers import database_fingerprint
 
 YEAR = 2030

@@ -21,7 +21,7 @@ def _export(auth, year=2026, period=""):
     job = resp.headers["Location"]
     for _ in range(100):
         html = auth.client.get(job, headers={"HX-Request": "true"}).get_data(as_text=True)
-        if "Файл готов" in html:
+        if f'href="{job}/file"' in html:  # ready (in any language)
             break
         assert "Не удалось" not in html
         assert "<html" not in html and ('hx-trigger="load delay:500ms"' in html)  # polls itself meanwhile
@@ -189,3 +189,29 @@ def test_dashboards_by_role(login_as, demo):
     observer = login_as("observer").client.get("/dashboard").get_data(as_text=True)
     assert "Диагностическая карта" in observer and "<svg" in observer and "<table" in observer
     assert re.search(r"Белова|Кузнецова Ирина", observer) is None
+
+
+@time_machine.travel(datetime(2026, 11, 22, 5, 0, tzinfo=timezone.utc), tick=True)
+def test_english_dashboard_reads_english_while_the_workbook_stays_russian(app, login_as):
+    """The summary rows are keyed by the workbook's Russian column names; the dashboard shows
+    headers and statuses from Python in the reader's language (dashboard.services)."""
+    from app.accounts.models import User
+
+    admin = login_as("admin")
+    assert admin.post("/language/en", data={"next": "/dashboard"}).status_code == 302
+    with app.app_context():  # stored by the request's one commit (set_language commits nothing itself)
+        assert db.session.scalar(sa.select(User.locale).where(User.email == "admin@opora.demo")) == "en"
+    page = admin.client.get("/dashboard?year=2026").get_data(as_text=True)
+    head = page.split('id="summary-table"', 1)[1].split("</thead>", 1)[0]
+    assert "<th>School</th>" in head and "<th>Tutor school</th>" in head and "<th>Open recommendations</th>" in head
+    for russian in ("Статус программы", "Мероприятий", "Дефициты:", "Диагностическая карта, баллов", "Школа"):
+        assert russian not in head
+    row = page.split('data-school="Павловская СОШ"', 1)[1].split("</tr>", 1)[0]
+    assert "<td>Being implemented</td>" in row
+    assert "<td>Being implemented</td><td>1</td>" in page  # programmes by status, labels from Python
+    book = _export(admin)
+    header = [c.value for c in book["Сводка"][1]]
+    assert header[:4] == ["Школа", "Школа-тьютор", "Куратор", "Статус программы"]
+    assert "Дефициты: предметные, %" in header and "Дефициты: психолого-педагогические, %" in header
+    assert "programme_status" not in header and "partnership_id" not in header
+    assert "предметные, %" in [c.value for c in book["Дефициты"][1]]

@@ -128,7 +128,8 @@ def test_a_damaged_version_is_a_400_on_every_form(role, login_as, app, demo):
     others = {"selection.criteria"}
     wrong = {e: codes for e, codes in refused.items() if e not in creating | others and codes != {400}}
     assert not wrong, wrong
-    assert {"programmes.save_task", "programmes.task_status", "programmes.edit_value", "programmes.edit_goal",
+    # (programmes.task_status is no form: its version travels in hx-vals, see test_programme_rows.)
+    assert {"programmes.save_task", "programmes.edit_value", "programmes.edit_goal",
             "teachers.findings", "teachers.edit_teacher", "visits.respond"} <= set(refused), sorted(refused)
 
 

@@ -8,13 +8,13 @@ import sqlalchemy as sa
 import time_machine
 
 from app.accounts.models import User
-from app.mechanisms import services as assessment
-from app.teachers.models import DiagnosticSession
 from app.extensions import db
-from app.selection import services as identification
+from app.mechanisms import services as assessment
 from app.orgs.models import ContextFactor, ContextValue, Municipality, Organisation, Partnership
 from app.programmes import services as programmes
 from app.programmes.models import Goal
+from app.selection import services as identification
+from app.teachers.models import DiagnosticSession
 from app.visits.models import LessonObservation, Recommendation, Visit
 
 TEACHER = "Подгорбунская Алла Семёновна"
@@ -152,7 +152,8 @@ def test_automatic_threshold_tells_schools_apart_and_an_explicit_one_overrides(a
         rows = identification.context_indices(m.id, year)
         threshold = identification.context_threshold(m, rows)
         assert threshold["automatic"] and 14 < threshold["value"] < 40  # mean 16.7 + SD 10.4
-        flagged = {r["school"].short_name for r in identification.flag_unfavourable(rows, threshold) if r["unfavourable"]}
+        flagged = {r["school"].short_name for r in identification.flag_unfavourable(rows, threshold)
+                   if r["unfavourable"]}
         assert flagged == {built[40]}
         # With the demo data too, the index separates schools: not all ten are flagged.
         demo_rows = identification.context_indices(m.id, 2025)

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 import time_machine
 
 from app.extensions import db
-from app.selection.models import CardScore, SchoolRisk, ShnorDecision
-from app.selection.services import criteria, grid, risk_factors
 from app.orgs.models import Organisation, Partnership
 from app.programmes.models import Programme, Section
+from app.selection.models import CardScore, SchoolRisk, ShnorDecision
+from app.selection.services import criteria, grid, risk_factors
 from helpers import database_fingerprint
 
 # 10 schools × 6 criteria (oge_fail, ege_below_min, objectivity, risk_zone ≤3, olympiads, interim_attestation)
@@ -142,7 +142,8 @@ def test_confirming_creates_partnership_and_programme_in_one_form(app, login_as)
     programme_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
         decision = db.session.scalar(sa.select(ShnorDecision).where(ShnorDecision.school_id == school))
-        assert decision.decision == "confirmed" and decision.total == 5 and decision.decided_by.email == "admin@opora.demo"
+        assert decision.decision == "confirmed" and decision.total == 5
+        assert decision.decided_by.email == "admin@opora.demo"
         partnership = db.session.get(Partnership, decision.partnership_id)
         assert (partnership.tutor_school_id, partnership.curator_id, partnership.start_year) == \
             (ids["Крутоярская СОШ"], curator, 2026)
@@ -236,3 +237,51 @@ def test_a_cell_created_by_someone_else_a_moment_earlier_is_a_conflict(app, demo
         rows = db.session.scalars(sa.select(SchoolRisk).where(SchoolRisk.school_id == school.id,
                                                                SchoolRisk.factor_id == factor.id)).all()
         assert [r.level for r in rows] == ["high"]
+
+
+def test_a_cell_answers_htmx_with_the_grid_and_a_plain_form_with_a_303(app, login_as):
+    """One way (htmx.respond): the grid block with its notice and Vary for htmx; without
+    JavaScript the card at the school's row, the refusal flashed and nothing written."""
+    admin = login_as("admin")
+    ids = _schools(app)
+    school = ids["Краснополянская СОШ"]
+    with app.app_context():
+        risk_zone = next(c for c in criteria(1, 2026) if c.code == "risk_zone")
+        score = db.session.scalar(sa.select(CardScore).where(CardScore.criterion_id == risk_zone.id,
+                                                             CardScore.school_id == school))
+        version = score.version if score else 0
+    url, cell = "/selection/2026/scores", {"criterion": risk_zone.id, "school": school}
+    resp = admin.htmx_post(url, dict(cell, points=9, version=version))
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "HX-Request" in resp.headers["Vary"] and "<html" not in body
+    assert body.lstrip().startswith('<section id="card-grid">')
+    assert re.search(r'class="flash flash-error" role="alert">Краснополянская СОШ, «[^»]+»: баллы от 0 до 3', body)
+    before = database_fingerprint(app)
+    resp = admin.post(url, dict(cell, points=9, version=version))
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/selection?year=2026#card-row-{school}")
+    with admin.client.session_transaction() as session:
+        assert [c for c, m in session.get("_flashes", []) if "баллы от 0 до 3" in m] == ["error"]
+    assert database_fingerprint(app) == before
+    resp = admin.post(url, dict(cell, points=2, version=version))
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"#card-row-{school}")
+    with app.app_context():
+        assert db.session.scalar(sa.select(CardScore.points).where(CardScore.criterion_id == risk_zone.id,
+                                                                   CardScore.school_id == school)) == 2
+    # The stale form again, now from a plain browser: the warning, nothing written.
+    before = database_fingerprint(app)
+    resp = admin.post(url, dict(cell, points=1, version=version))
+    assert resp.status_code == 303
+    with admin.client.session_transaction() as session:
+        assert [c for c, _m in session.get("_flashes", [])][-1] == "warning"
+    assert database_fingerprint(app) == before
+
+
+def test_context_threshold_is_recorded_in_history(app, login_as):
+    from app.activity.models import ActivityEvent
+
+    admin = login_as("admin")
+    assert admin.post("/selection/context", {"threshold": "42,5"}).status_code == 302
+    with app.app_context():
+        event = db.session.scalar(sa.select(ActivityEvent).where(ActivityEvent.object_type == "municipality")
+                                  .order_by(ActivityEvent.id.desc()))
+        assert event.changes == {"context_index_threshold": [None, 42.5]}

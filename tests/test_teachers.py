@@ -6,9 +6,9 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from app.extensions import db
 from app.teachers.models import DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
 from app.teachers.services import category_shares, heatmap
-from app.extensions import db
 from helpers import database_fingerprint, xlsx
 
 
@@ -206,7 +206,8 @@ def test_route_step_linked_to_deficits_and_a_programme_task(app, login_as, demo)
     task_option = re.search(r'<select id="step-task_id".*?<option value="([1-9]\d*)">', page, re.S)
     assert task_option, "tasks of the programme's sections 2–3 are offered"
     resp = tutor.post(f"/teachers/{demo['teacher']}/steps", data={
-        "step-kind": "mentoring", "step-title": "Наставничество: смысловое чтение на уроках", "step-deadline": "2027-03-01",
+        "step-kind": "mentoring", "step-title": "Наставничество: смысловое чтение на уроках",
+        "step-deadline": "2027-03-01",
         "step-provider": "Преображенская СОШ", "step-status": "planned",
         "step-areas": [areas["metasubject"][0], areas["methodical"][0]], "step-task_id": task_option.group(1)})
     assert resp.status_code == 302
@@ -217,7 +218,8 @@ def test_route_step_linked_to_deficits_and_a_programme_task(app, login_as, demo)
 
 
 def test_catalogue_is_editable_by_the_admin_only(app, login_as, demo):
-    assert login_as("curator").post("/diagnostics/catalogue", data={"category": "subject", "name": "x"}).status_code == 403
+    curator = login_as("curator")
+    assert curator.post("/diagnostics/catalogue", data={"category": "subject", "name": "x"}).status_code == 403
     admin = login_as("admin")
     assert admin.post("/diagnostics/catalogue", data={"category": "subject",
                                                       "name": "работа с одарёнными детьми"}).status_code == 302
@@ -228,8 +230,8 @@ def test_catalogue_is_editable_by_the_admin_only(app, login_as, demo):
 def test_one_query_answer_for_lists_matches_the_per_school_rule(app, login_as):
     """orgs.access.schools_with_visible_people (one query, for lists) and school_role (per
     school) must agree for every role and school."""
-    from app.orgs.access import school_role, schools_with_visible_people
     from app.accounts.models import User
+    from app.orgs.access import school_role, schools_with_visible_people
     from app.orgs.models import Organisation
 
     with app.app_context():
@@ -240,3 +242,45 @@ def test_one_query_answer_for_lists_matches_the_per_school_rule(app, login_as):
             expected = {s.id for s in schools if school_role(user, s.id)}
             assert schools_with_visible_people(user) == expected, role
             assert (role == "observer") == (not expected)
+
+
+def test_route_step_edit_saves_its_deficits_and_a_stale_form_changes_nothing(app, login_as, demo):
+    tutor = login_as("tutor")
+    areas = _areas(app, demo["municipality"])
+    with app.app_context():
+        version = db.session.get(RouteStep, demo["step"]).version
+    form = {f"step{demo['step']}-{k}": v for k, v in {
+        "kind": "course", "title": "Курсы ПК: функциональная грамотность", "status": "in_progress",
+        "areas": [areas["subject"][0]], "task_id": "0", "version": str(version)}.items()}
+    page = f"/teachers/{demo['teacher']}#route"
+    resp = tutor.post(f"/steps/{demo['step']}", data=form)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(page)
+    with app.app_context():
+        step = db.session.get(RouteStep, demo["step"])
+        assert step.status == "in_progress" and [a.id for a in step.areas] == [areas["subject"][0]]
+    # The same form again (its version is now old), with other deficits: a 303 back with the
+    # warning, and neither the fields nor the deficits change.
+    before = database_fingerprint(app)
+    stale = dict(form, **{f"step{demo['step']}-areas": [areas["methodical"][0]],
+                          f"step{demo['step']}-status": "done"})
+    resp = tutor.post(f"/steps/{demo['step']}", data=stale)
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(page)
+    with tutor.client.session_transaction() as session:
+        assert [c for c, _m in session.get("_flashes", [])] == ["warning"]
+    assert database_fingerprint(app) == before
+
+
+def test_labels_are_translated_when_shown_and_cover_every_code():
+    from flask_babel import LazyString
+
+    from app import catalogue
+    from app.teachers import services
+    from app.teachers.models import CATEGORIES, LEVELS, METHODS, STEP_KINDS, STEP_STATUSES
+
+    assert list(services.CATEGORY_NAMES) == [c["code"] for c in catalogue.DEFICIT_CATEGORIES]
+    assert [str(n) for n in services.CATEGORY_NAMES.values()] == [c["name"] for c in catalogue.DEFICIT_CATEGORIES]
+    for names, codes in ((services.LEVEL_NAMES, LEVELS), (services.METHOD_NAMES, METHODS),
+                         (services.STEP_KIND_NAMES, STEP_KINDS), (services.STEP_STATUS_NAMES, STEP_STATUSES),
+                         (services.QUALIFICATION_NAMES, CATEGORIES)):
+        assert tuple(names) == codes
+        assert all(isinstance(name, LazyString) for name in names.values())

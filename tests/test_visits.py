@@ -47,7 +47,8 @@ def test_tutor_logs_a_visit_and_a_recommendation_becomes_a_task(app, login_as, d
             "rec-text": text, "rec-owner": "заместитель директора по УВР", "rec-owner_user_id": "0",
             "rec-deadline": "2026-12-20"}).status_code == 302
     with app.app_context():
-        observations = db.session.scalars(sa.select(LessonObservation).where(LessonObservation.visit_id == visit_id)).all()
+        observations = db.session.scalars(sa.select(LessonObservation)
+                                          .where(LessonObservation.visit_id == visit_id)).all()
         assert len(observations) == 2 and observations[0].ratings == {str(criteria[0].id): 1, str(criteria[1].id): 2}
         recs = db.session.scalars(sa.select(Recommendation).where(Recommendation.visit_id == visit_id)
                                   .order_by(Recommendation.id)).all()
@@ -89,7 +90,7 @@ def test_submitting_notifies_the_school_and_drafts_stay_hidden(app, login_as, de
     data = {"visit_date": "2026-11-20", "format": "method_landing", "purpose": "Методический десант: посещение уроков",
             "findings": "Уроки в традиционной форме; нет дифференциации.", "people": people, "version": version}
     assert tutor.post(f"/visits/{visit_id}/edit", data=data).status_code == 302
-    assert tutor.post(f"/visits/{visit_id}/submit").status_code == 302
+    assert tutor.post(f"/visits/{visit_id}/submit").status_code == 303  # an action on the page: back to it
     assert school.client.get(f"/visits/{visit_id}").status_code == 200
     with app.app_context():
         notified = db.session.scalars(sa.select(Notification).where(
@@ -137,7 +138,7 @@ def test_coverage_warning_lists_exactly_schools_without_a_recent_visit(app, logi
     listed = set(re.findall(r">([^<>]+(?:СОШ|ООШ))</a>", coverage))
     assert listed == {"Сахаптинская СОШ", "Сережская ООШ"}
     assert "выездов не было" in coverage and "11.02.2026" in coverage
-    assert admin.post("/visits/coverage", data={"weeks": "3"}).status_code == 302
+    assert admin.post("/visits/coverage", data={"weeks": "3"}).status_code == 303
     coverage = admin.client.get("/visits").get_data(as_text=True).split('id="coverage"', 1)[1].split("</section>", 1)[0]
     assert set(re.findall(r">([^<>]+(?:СОШ|ООШ))</a>", coverage)) == {"Павловская СОШ", "Сахаптинская СОШ",
                                                                         "Сережская ООШ"}
@@ -182,7 +183,7 @@ def test_school_responds_to_its_recommendations(app, login_as, demo):
         rec = db.session.scalar(sa.select(Recommendation).where(Recommendation.partnership_id == demo["partnership"],
                                                                 Recommendation.status == "open"))
     resp = school.post(f"/recommendations/{rec.id}/status", data={"status": "in_work", "version": rec.version})
-    assert resp.status_code == 302
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/recommendations/{rec.id}")
     # …but cannot reword it.
     assert school.post(f"/recommendations/{rec.id}/edit", data={"rec-text": "иначе"}).status_code == 403
     timeline = school.client.get(f"/schools/{demo['school']}/timeline").get_data(as_text=True)

@@ -2,8 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from .models import ROLES
 from ..forms import Form
+from .models import ROLES
 
 ROLE_LABELS = {
     "admin": _l("Руководитель / координатор УО"),
@@ -11,6 +11,12 @@ ROLE_LABELS = {
     "tutor": _l("Школа-тьютор"),
     "school": _l("Команда школы"),
     "observer": _l("Региональный эксперт (наблюдатель)"),
+}
+
+# An account is active or switched off (User.is_active): the state and the action that flips it.
+ACTIVE_LABELS = {
+    True: (_l("активен"), _l("Отключить")),
+    False: (_l("отключён"), _l("Включить")),
 }
 
 PASSWORD_RULES = _l("Не короче 10 символов, буквы и цифры.")

@@ -7,13 +7,19 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from .. import policy
-from ..extensions import db
 from ..htmx import render
-from ..orgs.models import Organisation
-from . import bp, services
 from ..versioning import Conflict, parse_version, stale_as_conflict
-from .forms import (ROLE_LABELS, LoginForm, NewUserForm, PasswordChangeForm, ResetPasswordForm, SetupPasswordForm,
-                    UserForm)
+from . import bp, services
+from .forms import (
+    ACTIVE_LABELS,
+    ROLE_LABELS,
+    LoginForm,
+    NewUserForm,
+    PasswordChangeForm,
+    ResetPasswordForm,
+    SetupPasswordForm,
+    UserForm,
+)
 from .models import ROLES, User
 
 
@@ -125,22 +131,14 @@ def setup(token):
 
 # --- Administration of users ---------------------------------------------------------
 
-def _organisation_choices():
-    orgs = db.session.scalars(
-        db.select(Organisation).where(Organisation.municipality_id == current_user.municipality_id,
-                                      Organisation.is_archived.is_(False)).order_by(Organisation.kind, Organisation.short_name)
-    ).all()
-    return [(0, "—")] + [(o.id, o.short_name) for o in orgs]
-
-
 def _validate_user_form(form, user_id=None):
     ok = form.validate_on_submit()
     if form.email.data and services.email_taken(form.email.data, user_id):
         form.email.errors = list(form.email.errors) + [_("Пользователь с такой почтой уже есть.")]
         ok = False
-    org = db.session.get(Organisation, form.organisation_id.data) if form.organisation_id.data else None
-    if form.role.data in ("school", "tutor") and (org is None or not org.is_school):
-        form.organisation_id.errors = list(form.organisation_id.errors) + [_("Для этой роли выберите школу.")]
+    error = services.organisation_error(form.role.data, form.organisation_id.data)
+    if error:
+        form.organisation_id.errors = list(form.organisation_id.errors) + [error]
         ok = False
     return ok
 
@@ -160,17 +158,17 @@ def users():
     role = request.args.get("role", "")
     role = role if role in ROLES else ""
     found = services.search_users(current_user.municipality_id, q, role)
-    return render("accounts/users.html", block="results", users=found, q=q, role=role, roles=ROLE_LABELS)
+    return render("accounts/users.html", block="results", users=found, q=q, role=role, roles=ROLE_LABELS,
+                  states=ACTIVE_LABELS)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 def new_user():
     policy.require("manage")
     form = NewUserForm()
-    form.organisation_id.choices = _organisation_choices()
+    form.organisation_id.choices = services.organisation_choices(current_user.municipality_id)
     if _validate_user_form(form):
         user = services.save_user(current_user, User(), _form_data(form))
-        db.session.flush()
         if not user.has_password:
             # The link is shown now or never: only its digest is stored.
             return render("accounts/setup_links.html", links=[services.issue_setup_link(current_user, user)])
@@ -184,7 +182,7 @@ def new_user():
 def edit_user(user_id):
     user = policy.load(User, user_id, "edit")
     form = UserForm(obj=user)
-    form.organisation_id.choices = _organisation_choices()
+    form.organisation_id.choices = services.organisation_choices(current_user.municipality_id)
     if request.method == "GET":
         form.organisation_id.data = user.organisation_id or 0
         form.version.data = user.version
@@ -194,7 +192,6 @@ def edit_user(user_id):
             flash(_("Пока вы редактировали, пользователя изменил кто-то другой. Ниже — текущие данные; внесите правку заново."), "warning")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
         services.save_user(current_user, user, _form_data(form))
-        db.session.flush()
         flash(_("Изменения сохранены."), "success")
         return redirect(url_for("accounts.users"))
     return render("accounts/user_form.html", form=form, user=user, reset_form=reset_form,

@@ -1,7 +1,8 @@
 """Signing in, throttling, one-time setup links and managing users.
 
-Login attempts commit their own rows (a refused login answers 4xx, and the request's
-transaction would roll them back); everything else flushes and leaves the commit to the request.
+A login attempt is committed on its own (`transaction.commit()`) before the password is checked:
+a refused login answers 4xx, whose request rolls back, and the attempt must count all the same.
+Everything else flushes and leaves the commit to the request.
 """
 import math
 import secrets
@@ -12,6 +13,7 @@ from flask import current_app, url_for
 from sqlalchemy import delete, distinct, func, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import transaction
 from ..activity.labels import N_
 from ..activity.services import record
 from ..extensions import db
@@ -71,25 +73,26 @@ def attempt_login(email, password, ip):
     if wait:
         return LoginResult(None, wait)
     now = utcnow()
+    prune_attempts()
     attempt = LoginAttempt(email=email, ip=ip, created_at=now)
     db.session.add(attempt)
     db.session.flush()
     attempt_id = attempt.id
-    db.session.commit()
+    # Durable before the password is checked: a refused login's request rolls back, and
+    # parallel attempts must see this one.
+    transaction.commit()
     wait = throttle_wait(email, ip, now, before_id=attempt_id)
-    if wait:  # a parallel attempt of the same pair got in first
+    if wait:  # a parallel attempt of the same pair got in first: this one is withdrawn
         db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
-        db.session.commit()
+        transaction.commit()  # the answer is a 429, whose request rolls back
         return LoginResult(None, wait)
     user = db.session.scalar(db.select(User).where(func.lower(User.email) == email))
     if password_matches(user, password) and user.is_active:
+        # Signed in: the request (a redirect) commits these with the session's start.
         db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.ip == ip))
         _touch_last_login(user)
-        db.session.commit()
         return LoginResult(user, 0)
-    prune_attempts()
-    db.session.commit()
-    return LoginResult(None, 0)
+    return LoginResult(None, 0)  # the attempt is already committed; the 401 rolls back nothing else
 
 
 def _touch_last_login(user):
@@ -108,8 +111,9 @@ def prune_attempts():
 
 
 def logout(user):
+    """Sessions signed in elsewhere with the old token end too (the POST's request commits)."""
     user.rotate_session()
-    db.session.commit()
+    db.session.flush()
 
 
 def change_password(user, new_password):
@@ -208,6 +212,28 @@ def search_users(municipality_id, text="", role=""):
 
 
 USER_FIELDS = ("email", "full_name", "position", "role", "organisation_id")
+SCHOOL_ROLES = ("school", "tutor")  # a school's team and its tutors belong to that school
+
+
+def organisation_choices(municipality_id):
+    """[(id, name)] for the user form's organisation list; 0 is «none»."""
+    from ..orgs.services import organisations
+
+    return [(0, "—")] + [(o.id, o.short_name) for o in organisations(municipality_id)]
+
+
+def organisation_error(role, organisation_id):
+    """Why `organisation_id` does not fit `role`, or None."""
+    from flask_babel import gettext as _
+
+    from ..orgs.models import Organisation
+
+    if role not in SCHOOL_ROLES:
+        return None
+    org = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if org is None or not org.is_school:
+        return _("Для этой роли выберите школу.")
+    return None
 
 
 def save_user(actor, user, data):

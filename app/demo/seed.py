@@ -6,10 +6,10 @@ changes nothing. Later areas (programmes, visits…) add their own `seed_*` step
 import random
 from datetime import date
 
+from .. import catalogue, transaction
 from ..accounts.models import User
 from ..extensions import db
 from ..orgs.models import ContextFactor, ContextValue, Municipality, Organisation, Partnership
-from .. import catalogue
 from . import content
 
 DEMO_PASSWORD = "demo12345"
@@ -143,17 +143,16 @@ def seed_other_municipality():
 
 
 def seed_demo():
+    from ..provisioning import provide_reference_lists
     from .seed_programmes import seed_programme
     from .seed_visits import seed_visits
-
-    from ..provisioning import provide_reference_lists
 
     m, department, schools = seed_organisations()
     provide_reference_lists(m.id)  # as for any municipality: the pages only read them
     _admin, partnerships = seed_people(m, department, schools)
     seed_programme(partnerships[content.DEMO_SCHOOL_KEY])
     seed_visits(schools)
-    from .seed_teachers import seed_teachers, seed_other_schools
+    from .seed_teachers import seed_other_schools, seed_teachers
 
     seed_teachers(schools[content.DEMO_SCHOOL_KEY])
     seed_other_schools({s.short_name: s for s in schools.values()})
@@ -165,5 +164,5 @@ def seed_demo():
     seed_assessment(m, 2025)
     other, _other_admin = seed_other_municipality()
     provide_reference_lists(other.id)
-    db.session.commit()
+    transaction.commit()
     return m

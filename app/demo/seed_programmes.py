@@ -3,12 +3,11 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from .. import catalogue
 from ..accounts.models import User
 from ..extensions import db
-from ..programmes.models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section,
-                                 Task)
+from ..programmes.models import Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section, Task
 from ..programmes.services import default_periods
-from .. import catalogue
 from . import content
 
 

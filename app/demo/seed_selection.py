@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..extensions import db
+from ..orgs.models import Partnership
 from ..selection.models import CardScore, SchoolRisk, ShnorDecision
 from ..selection.services import criteria, ensure_card_year, ensure_risk_factors
-from ..orgs.models import Partnership
 
 # school key -> points per criterion code (oge_fail, ege_below_min, objectivity, risk_zone, olympiads, interim)
 SCORES = {

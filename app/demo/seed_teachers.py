@@ -6,10 +6,10 @@ from datetime import date
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..teachers.models import DeficitFinding, DiagnosticSession, RouteStep, Teacher
-from ..teachers.services import catalogue
 from ..extensions import db
 from ..programmes.models import Section, Task
+from ..teachers.models import DeficitFinding, DiagnosticSession, RouteStep, Teacher
+from ..teachers.services import catalogue
 
 IMPROVE = {"significant": ("partial", "partial", "none"), "partial": ("none", "none", "partial"), "none": ("none",)}
 

@@ -4,9 +4,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..teachers.models import Teacher
 from ..extensions import db
 from ..orgs.models import Organisation, Partnership
+from ..teachers.models import Teacher
 from ..visits.models import Event, LessonObservation, Recommendation, Visit
 from . import content
 

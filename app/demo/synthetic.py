@@ -3,6 +3,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from .. import transaction
 from ..extensions import db
 from ..orgs.models import Organisation, Partnership
 from ..programmes.models import Indicator, IndicatorValue, Programme, ReportingPeriod, Section, Task
@@ -40,5 +41,5 @@ def build_programme(school_short_name="Сахаптинская СОШ", section
         db.session.flush()
         db.session.add_all([IndicatorValue(municipality_id=m, programme_id=programme.id, indicator_id=ind.id,
                                            period_id=p.id, target=12.0 + i, actual=11.0 + i) for p in periods])
-    db.session.commit()
+    transaction.commit()
     return programme.id

@@ -8,38 +8,31 @@ from flask_login import current_user
 
 from .. import imports, policy
 from ..errors import error_response
-from ..extensions import db
 from ..htmx import render
-from ..timeutil import school_year, utcnow
 from ..programmes import services as programmes
+from ..timeutil import school_year, utcnow
 from . import bp, bulk, services
-from .forms import SummaryForm, UploadForm
+from .forms import JOB_STATUS_LABELS, SummaryForm, UploadForm
 from .models import ExportJob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 
 def _summary_allowed():
     policy.require("summarize")
 
 
-def _recent_jobs():
-    return db.session.scalars(db.select(ExportJob).where(ExportJob.user_id == current_user.id)
-                              .order_by(ExportJob.id.desc()).limit(10)).all()
-
-
 def _job_context():
-    """How a job's state is shown: decided when read (an interrupted job is one whose heartbeat
-    stopped), never written by the page."""
-    return {"now": utcnow(), "stale_seconds": services.stale_seconds()}
+    """The user's recent jobs and how a job's state is shown: decided when read (an interrupted
+    job is one whose heartbeat stopped), never written by the page."""
+    return {"now": utcnow(), "stale_seconds": services.stale_seconds(), "statuses": JOB_STATUS_LABELS}
 
 
 @bp.get("/exports")
 def exports():
     _summary_allowed()
-    return render("exports/exports.html", form=SummaryForm(year=school_year()), jobs=_recent_jobs(),
-                  **_job_context())
+    return render("exports/exports.html", form=SummaryForm(year=school_year()),
+                  jobs=services.recent_jobs(current_user), **_job_context())
 
 
 @bp.post("/exports")
@@ -47,7 +40,8 @@ def start_export():
     _summary_allowed()
     form = SummaryForm()
     if not form.validate_on_submit():
-        return render("exports/exports.html", form=form, jobs=_recent_jobs(), status=422, **_job_context())
+        return render("exports/exports.html", form=form, jobs=services.recent_jobs(current_user), status=422,
+                      **_job_context())
     job = services.start_summary_job(current_user._get_current_object(), form.year.data, form.period.data)
     return redirect(url_for("exports.job", job_id=job.id))
 

@@ -9,11 +9,11 @@ import pandas as pd
 from flask import current_app
 from sqlalchemy import update
 
-from .. import policy, timeutil
-from ..orgs.models import Partnership
+from .. import policy, timeutil, transaction
 from ..accounts.models import User
+from ..activity.labels import N_
 from ..extensions import db
-from ..orgs.models import Municipality
+from ..orgs.models import Municipality, Partnership
 from ..programmes import services as programmes
 from ..timeutil import utcnow
 from . import summary as data
@@ -29,10 +29,11 @@ PEOPLE_TEXT = {"Выезды": ["Выводы", "Цель"], "Рекоменда
 def summary_workbook(target, scope_query, municipality, year, period="", audience="department", progress=None,
                      today=None):
     """Write the department summary for the partnerships in `scope_query`.
-    audience "observer": no free text that may name a teacher, only aggregates."""
+    audience "observer": no free text that may name a teacher, only aggregates. `progress(value,
+    message)` gets each step; the message is a msgid, translated when the job page shows it."""
     today = today or timeutil.today(municipality)
     step = progress or (lambda value, message: None)
-    step(5, "Сводка по школам")
+    step(5, N_("Сводка по школам"))
     rows = data.summary_rows(scope_query, municipality.id, year, period, today)
     summary = pd.DataFrame(rows)
     partnership_ids = [r["partnership_id"] for r in rows]
@@ -42,13 +43,13 @@ def summary_workbook(target, scope_query, municipality, year, period="", audienc
     by_school = {r["school_id"]: r["Школа"] for r in rows}
     start, end = data.period_range(year, period)
     observer = audience == "observer"
-    step(25, "Мероприятия")
+    step(25, N_("Мероприятия"))
     span = (start, end) if period else ()
     tasks = (data.task_counts_frame(programme_ids, school_names, today, *span) if observer
              else data.tasks_frame(programme_ids, school_names, today, *span))
-    step(45, "Показатели")
+    step(45, N_("Показатели"))
     indicators = data.indicators_frame(programme_ids, by_programme, names=not observer)
-    step(60, "Выезды и рекомендации")
+    step(60, N_("Выезды и рекомендации"))
     visits = data.visits_frame(partnership_ids, school_names, start, end)
     recommendations = data.recommendations_frame(partnership_ids, school_names, today)
     if observer:
@@ -56,11 +57,11 @@ def summary_workbook(target, scope_query, municipality, year, period="", audienc
         recommendations = recommendations.drop(columns=PEOPLE_TEXT["Рекомендации"])
     deficits = data.deficits_frame(list(by_school), by_school)
     card, _card = data.card_frame(municipality.id, year, None if audience != "curator" else set(by_school))
-    step(75, "Запись книги Excel")
+    step(75, N_("Запись книги Excel"))
     meta = {"title": f"Сводка по сопровождению школ: {municipality.name}",
             "subtitle": f"{year}/{year + 1} учебный год, {data.PERIODS[period]}; на {today.strftime('%d.%m.%Y')}"}
     write_summary(target, summary, tasks, indicators, visits, recommendations, deficits, card, meta)
-    step(100, "Готово")
+    step(100, N_("Готово"))
     return len(rows)
 
 
@@ -79,6 +80,11 @@ def programme_workbook(target, programme):
 
 
 # --- Jobs ---------------------------------------------------------------------------------
+
+def recent_jobs(user, limit=10):
+    return db.session.scalars(db.select(ExportJob).where(ExportJob.user_id == user.id)
+                              .order_by(ExportJob.id.desc()).limit(limit)).all()
+
 
 def export_folder():
     folder = current_app.config["EXPORT_FOLDER"]
@@ -131,7 +137,7 @@ class Heartbeat:
                 # A job stuck past the deadline (alive but hung) stops beating: it reads as interrupted.
                 while not self.stopped.wait(self.seconds) and time.monotonic() < deadline:
                     touch(self.job_id)
-                    db.session.commit()
+                    transaction.commit()
             except Exception:  # a missed beat is not the job's failure; the job's own steps beat too
                 log.exception("export %s heartbeat failed", self.job_id)
                 db.session.rollback()
@@ -149,7 +155,8 @@ def start_summary_job(user, year, period):
     job = ExportJob(municipality_id=user.municipality_id, user_id=user.id, kind="summary",
                     params={"year": year, "period": period}, filename=f"opora-svodka-{year}-{period or 'god'}.xlsx")
     db.session.add(job)
-    db.session.commit()
+    # Durable before the job starts: its thread reads the row in a session of its own.
+    transaction.commit()
     app = current_app._get_current_object()
     if app.config.get("EXPORTS_INLINE"):
         _run(app, job.id)
@@ -166,7 +173,7 @@ def _run(app, job_id):
 
         def progress(value, message):
             job.progress, job.message, job.status, job.updated_at = value, message, "running", utcnow()
-            db.session.commit()
+            transaction.commit()  # the job page shows each step while the next one runs
 
         try:
             municipality = db.session.get(Municipality, job.municipality_id)
@@ -178,8 +185,8 @@ def _run(app, job_id):
             log.exception("export %s failed", job_id)
             db.session.rollback()
             job = db.session.get(ExportJob, job_id)
-            job.status, job.message, job.updated_at = "failed", "Не удалось сформировать файл", utcnow()
-        db.session.commit()
+            job.status, job.message, job.updated_at = "failed", N_("Не удалось сформировать файл"), utcnow()
+        transaction.commit()
         db.session.remove()
 
 

@@ -4,24 +4,34 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import pandas as pd
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 
+from .. import catalogue, timeutil
 from ..accounts.models import User
-from ..teachers.models import DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, DiagnosticSession
-from ..teachers.services import CATEGORY_NAMES, MIN_GROUP
 from ..extensions import db
-from ..selection.models import CardCriterion, CardScore
-from .. import timeutil
-from ..programmes.access import catalogue_titles
 from ..orgs.models import Municipality, Organisation, Partnership
+from ..programmes.access import catalogue_titles
 from ..programmes.forms import PROGRAMME_STATUS_LABELS
 from ..programmes.models import Indicator, IndicatorValue, Programme, ReportingPeriod, Section, Task
 from ..programmes.progress import meets
+from ..selection.models import CardCriterion, CardScore
+from ..teachers.models import DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, DiagnosticSession
+from ..teachers.services import MIN_GROUP
 from ..visits.models import Recommendation, Visit
 from ..visits.services import VISIT_FORMATS
 
+# The workbook is a Russian document whoever exports it: its period names and column names are
+# Russian text, and the rows below use those column names as keys. Pages show PERIOD_LABELS and
+# their own headers (dashboard.services) in the reader's language.
 PERIODS = {"": "весь учебный год", "nov": "сентябрь–ноябрь", "jan": "декабрь–январь", "mar": "февраль–март",
            "jun": "апрель–июнь"}
+PERIOD_LABELS = {"": _l("весь учебный год"), "nov": _l("сентябрь–ноябрь"), "jan": _l("декабрь–январь"),
+                 "mar": _l("февраль–март"), "jun": _l("апрель–июнь")}
+DEFICIT_CATEGORY_NAMES = {c["code"]: c["name"] for c in catalogue.DEFICIT_CATEGORIES}  # Russian, as in the regulation
+# Summary column of each deficit category's share of teachers.
+DEFICIT_COLUMNS = {code: f"Дефициты: {name}, %" for code, name in DEFICIT_CATEGORY_NAMES.items()}
+NO_PROGRAMME = "нет программы"
 
 
 def period_range(year, period=""):
@@ -164,26 +174,20 @@ def summary_rows(scope_query, municipality_id, year, period="", today=None):
         sh = shares.get(p.school_id, {})
         rows.append({
             "partnership_id": p.id, "school_id": p.school_id, "programme_id": programme_id,
+            "programme_status": status,  # the code, for pages (labels in the reader's language)
             "Школа": school, "Школа-тьютор": tutor, "Куратор": curator,
-            "Статус программы": str(PROGRAMME_STATUS_LABELS[status]) if status else "нет программы",
+            "Статус программы": str(PROGRAMME_STATUS_LABELS[status]) if status else NO_PROGRAMME,
             "Мероприятий всего": t["total"], "Выполнено": t["done"],
             "Выполнено, %": round(100 * t["done"] / t["total"]) if t["total"] else 0,
             "Просрочено": t["overdue"], "Срок в ближайшие 14 дней": t["due_soon"],
             "Показателей в плане": on_track[programme_id], "Показателей всего": total_ind[programme_id],
             "Выездов за период": int(v[0] or 0), "Последний выезд": v[1],
             "Открытых рекомендаций": recs.get(p.id, 0),
-            **{f"Дефициты: {CATEGORY_NAMES[c]}, %": (round(100 * sh[c]) if sh.get(c) is not None else None)
+            **{DEFICIT_COLUMNS[c]: (round(100 * sh[c]) if sh.get(c) is not None else None)
                for c in DEFICIT_CATEGORIES},
             "Диагностическая карта, баллов": card.get(p.school_id),
         })
     return rows
-
-
-def status_counts(rows):
-    counts = defaultdict(int)
-    for r in rows:
-        counts[r["Статус программы"]] += 1
-    return dict(counts)
 
 
 # --- The other sheets ------------------------------------------------------------------------
@@ -291,7 +295,7 @@ def deficits_frame(school_ids, school_names_by_school):
         rows.append((school_names_by_school[school_id], f"<{MIN_GROUP}" if suppressed else sh["n"],
                      *[("скрыто" if suppressed else round(100 * sh[c])) for c in DEFICIT_CATEGORIES]))
     return pd.DataFrame(sorted(rows), columns=["Школа", "Педагогов оценено",
-                                               *[f"{CATEGORY_NAMES[c]}, %" for c in DEFICIT_CATEGORIES]])
+                                               *[f"{DEFICIT_CATEGORY_NAMES[c]}, %" for c in DEFICIT_CATEGORIES]])
 
 
 def card_frame(municipality_id, year, school_ids=None):

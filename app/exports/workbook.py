@@ -81,7 +81,7 @@ def _guess_width(title, values):
 def write_summary(target, summary, tasks, indicators, visits, recommendations, deficits, card, meta):
     """The department summary workbook. `summary` is a DataFrame of summary_rows()."""
     book = Book(target)
-    hidden = ["partnership_id", "school_id", "programme_id"]
+    hidden = ["partnership_id", "school_id", "programme_id", "programme_status"]
     summary = summary.drop(columns=[c for c in hidden if c in summary.columns])
     ws = book.sheet("Сводка", summary, widths={"Школа": 26, "Школа-тьютор": 24, "Куратор": 28,
                                                "Статус программы": 16})

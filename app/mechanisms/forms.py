@@ -23,6 +23,8 @@ class ScoreForm(Form):
     def __init__(self, *args, max_points=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_points = max_points
+        if max_points is not None:
+            self.points.description = _("от 0 до %(max)s", max=max_points)
 
     def validate_points(self, field):
         if field.data is not None and not 0 <= field.data <= self.max_points:
@@ -32,14 +34,14 @@ class ScoreForm(Form):
 class CriterionForm(Form):
     mechanism_id = SelectField(_l("Механизм"), coerce=int)
     text = TextAreaField(_l("Критерий"), validators=[DataRequired(_l("Сформулируйте критерий.")), Length(max=2000)])
-    max_points = NumberField(_l("Максимум баллов"), integer=True, validators=[DataRequired(_l("Укажите максимум баллов.")),
-                                                                 MAX_POINTS])
+    max_points = NumberField(_l("Максимум баллов"), integer=True,
+                             validators=[DataRequired(_l("Укажите максимум баллов.")), MAX_POINTS])
     year = HiddenField()
 
 
 class CriterionEditForm(Form):
     text = TextAreaField(_l("Критерий"), validators=[DataRequired(_l("Сформулируйте критерий.")), Length(max=2000)])
-    max_points = NumberField(_l("Максимум баллов"), integer=True, validators=[DataRequired(_l("Укажите максимум баллов.")),
-                                                                 MAX_POINTS])
+    max_points = NumberField(_l("Максимум баллов"), integer=True,
+                             validators=[DataRequired(_l("Укажите максимум баллов.")), MAX_POINTS])
     is_active = BooleanField(_l("Учитывается в самооценке"))
     version = HiddenField()

@@ -1,17 +1,15 @@
 """The mechanisms self-assessment page, inline score editing, the catalogue, the management cycle."""
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 
-from ..forms import db_int
 from .. import policy
 from ..activity.services import history_of
 from ..editing import Conflict
-from ..extensions import db
-from ..htmx import hx_trigger, is_fragment_request, render
+from ..forms import db_int
+from ..htmx import render, respond
 from . import bp, services
-from .forms import CRITERION_LABELS, SCORE_LABELS, CriterionEditForm, CriterionForm, ScoreForm
+from .forms import CriterionEditForm, CriterionForm, ScoreForm
 from .models import Mechanism, MechanismCriterion
 
 PAGE = "mechanisms/mechanisms.html"
@@ -60,28 +58,28 @@ def assessment():
 
 # --- One score: row, inline form, save ----------------------------------------------------------
 
-def _fragment(block, criterion, year, status=200, **extra):
-    """A score row or its form. Without htmx (no JavaScript) they are not pages of their own:
-    the browser goes back to the assessment page at the criterion."""
-    if not is_fragment_request():
-        if status == 409:
-            flash(_("Оценку изменил другой участник. Проверьте текущие данные и повторите правку."), "warning")
-        elif status >= 400:
-            flash(_("Изменение не сохранено: проверьте введённые данные."), "error")
-        return redirect(url_for("mechanisms.assessment", year=year, _anchor=f"score-{criterion.id}")), 303
-    return render(PAGE, block=block, status=status, **_row_context(criterion, year, **extra))
+# What a saved score changes besides its row, sent out of band: the mechanism's heading and
+# footer, the summary, the comparison with past years.
+TOTALS = ("mechanism_total", "mechanism_heading", "summary", "comparison_table")
 
 
-def _row_context(criterion, year, **extra):
+def _inline(block, criterion, year, status=200, oob=(), **extra):
+    """A score row or its form. Without JavaScript they are not pages of their own: the browser
+    goes back to the assessment page at the criterion (htmx.respond)."""
+    return respond(PAGE, block, fallback=url_for("mechanisms.assessment", year=year, _anchor=f"score-{criterion.id}"),
+                   status=status, oob=oob, context=lambda: _row_context(criterion, year, bool(oob)), **extra)
+
+
+def _row_context(criterion, year, oob=False):
     ctx = _context(criterion.municipality_id, year)
-    return dict(ctx, criterion=criterion, mechanism=criterion.mechanism,
-                score=ctx["scores"].get(criterion.id), **extra)
+    return dict(ctx, criterion=criterion, mechanism=criterion.mechanism, score=ctx["scores"].get(criterion.id),
+                oob=oob)
 
 
 @bp.get("/mechanisms/scores/<int:assessment_criterion_id>/<int:year>")
 def score_row(assessment_criterion_id, year):
     criterion = policy.load(MechanismCriterion, assessment_criterion_id, "view")
-    return _fragment("score_row", criterion, _year(year))
+    return _inline("score_row", criterion, _year(year))
 
 
 @bp.get("/mechanisms/scores/<int:assessment_criterion_id>/<int:year>/edit")
@@ -90,7 +88,7 @@ def score_form(assessment_criterion_id, year):
     score = services.score_for(criterion, _year(year))
     form = ScoreForm(formdata=None, points=score.points, comment=score.comment, evidence=score.evidence,
                      version=score.version, max_points=criterion.max_points)
-    return _fragment("score_form", criterion, year, form=form)
+    return _inline("score_form", criterion, year, form=form)
 
 
 @bp.post("/mechanisms/scores/<int:assessment_criterion_id>/<int:year>")
@@ -100,33 +98,16 @@ def save_score(assessment_criterion_id, year):
     form = ScoreForm(max_points=criterion.max_points)
     if not criterion.is_active:
         form.points.errors = [_("Критерий выключен: он не учитывается в самооценке.")]
-        return _fragment("score_form", criterion, year, 422, form=form)
+        return _inline("score_form", criterion, year, 422, form=form)
     if not form.validate_on_submit():
-        return _fragment("score_form", criterion, year, 422, form=form)
+        return _inline("score_form", criterion, year, 422, form=form)
     data = {"points": form.points.data, "comment": form.comment.data or "", "evidence": form.evidence.data or ""}
     try:
         services.save_score(current_user, score, data, form.version.data)
     except Conflict as exc:
-        db.session.rollback()
-        fresh = services.score_for(db.session.get(MechanismCriterion, criterion.id), year)
-        form.version.data = fresh.version
-        return _fragment("score_form", criterion, year, 409, form=form, conflict=Conflict(fresh, exc.mine),
-                         labels=SCORE_LABELS)
-    if not is_fragment_request():
-        return redirect(url_for("mechanisms.assessment", year=year, _anchor=f"score-{criterion.id}"))
-    # The row, and out of band the totals it changes: the mechanism's footer, the summary, the comparison.
-    ctx = _row_context(criterion, year, oob=True)
-    mechanism_total = render_block(PAGE, "mechanism_total", **ctx)
-    # htmx parses a response inside a <template>, whose first element sets the parsing mode for
-    # the rest: the row goes first, and the out-of-band parts travel in <template>s of their own
-    # (one for the table footer, one for the rest), each parsed afresh.
-    body = (render_block(PAGE, "score_row", **dict(ctx, oob=False))
-            + "<template>" + mechanism_total + "</template>"
-            + "<template>" + render_block(PAGE, "mechanism_heading", **ctx)
-            + render_block(PAGE, "summary", **ctx) + render_block(PAGE, "comparison_table", **ctx) + "</template>")
-    resp = current_app.make_response(body)
-    resp.headers["Vary"] = "HX-Request"
-    return hx_trigger(resp, "assessment-saved", {"criterion": criterion.id, "year": year})
+        form.version.data = exc.current.version  # saving again writes mine over theirs, knowingly
+        return _inline("score_form", criterion, year, 409, form=form, conflict=exc)
+    return _inline("score_row", criterion, year, oob=TOTALS)
 
 
 # --- Catalogue (admin) ------------------------------------------------------------------------
@@ -148,13 +129,16 @@ def add_criterion():
     return redirect(url_for("mechanisms.assessment", year=year, _anchor=f"mechanism-{mechanism.id}"))
 
 
+def _criterion_page(criterion, form, status=200, **extra):
+    return render("mechanisms/criterion.html", form=form, criterion=criterion, history=history_of(criterion),
+                  status=status, **extra)
+
+
 @bp.route("/mechanisms/criteria/<int:assessment_criterion_id>/edit", methods=["GET", "POST"])
 def edit_criterion(assessment_criterion_id):
     criterion = policy.load(MechanismCriterion, assessment_criterion_id, "edit")
     if request.method == "GET":
-        form = CriterionEditForm(formdata=None, obj=criterion)
-        form.version.data = criterion.version
-        return render("mechanisms/criterion.html", form=form, criterion=criterion, history=history_of(criterion))
+        return _criterion_page(criterion, CriterionEditForm(formdata=None, obj=criterion))
     form = CriterionEditForm()
     valid = form.validate_on_submit()
     highest = services.highest_score(criterion)
@@ -163,17 +147,13 @@ def edit_criterion(assessment_criterion_id):
                                     n=services.num(highest))]
         valid = False
     if not valid:
-        return render("mechanisms/criterion.html", form=form, criterion=criterion, history=history_of(criterion),
-                      status=422)
+        return _criterion_page(criterion, form, 422)
     data = {"text": form.text.data, "max_points": form.max_points.data, "is_active": form.is_active.data}
     try:
         services.save_criterion(current_user, criterion, data, form.version.data)
     except Conflict as exc:
-        db.session.rollback()
-        criterion = db.session.get(MechanismCriterion, assessment_criterion_id)
-        form.version.data = criterion.version
-        return render("mechanisms/criterion.html", form=form, criterion=criterion, history=history_of(criterion),
-                      conflict=exc, labels=CRITERION_LABELS, status=409)
+        form.version.data = exc.current.version
+        return _criterion_page(exc.current, form, 409, conflict=exc)
     flash(_("Критерий сохранён."), "success")
     return redirect(url_for("mechanisms.assessment", _anchor=f"mechanism-{criterion.mechanism_id}"))
 

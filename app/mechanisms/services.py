@@ -6,13 +6,14 @@ criterion and school year. Totals and percents are computed, never typed.
 """
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from .. import catalogue as regulations
 from .. import policy
 from ..activity.labels import N_
-from .. import catalogue as regulations
-from ..editing import create, first_save, first_version, save_changes
+from ..editing import create, save_changes, save_or_create
 from ..extensions import db
 from ..orgs.models import Organisation, Partnership
 from ..programmes.models import Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Task
@@ -23,9 +24,12 @@ from ..visits.models import Recommendation, Visit
 from .models import MECHANISM_GROUPS, Mechanism, MechanismCriterion, MechanismScore
 
 MIN_YEAR, MAX_YEAR = 2015, 2040
-SCORE_FIELDS = ("points", "comment", "evidence")
 CRITERION_FIELDS = ("text", "max_points", "is_active")
-GROUP_NAMES = {g["code"]: g["name"] for g in regulations.MECHANISM_GROUPS}
+# The groups of regulations.MECHANISM_GROUPS in the reader's language, in the page's order.
+GROUP_NAMES = {
+    "results": _l("Механизмы управления качеством образовательных результатов"),
+    "activity": _l("Механизмы управления качеством образовательной деятельности"),
+}
 
 # Maximum points per criterion, in the order of regulations.MECHANISMS[...]["criteria"].
 # Seed 000 gives the maxima of three mechanisms (low-result schools 23, objectivity 29,
@@ -44,8 +48,24 @@ DEFAULT_MAX_POINTS = {
     "preschool": (4, 5, 5, 5, 5, 4),                 # 28
 }
 
-CYCLE_CODES = ("goals", "indicators_methods", "monitoring", "analysis_recommendations", "measures_decisions",
-               "effect_analysis")
+# The steps of regulations.MANAGEMENT_CYCLE (seed 001) in the reader's language, and what a
+# step without any evidence lacks.
+CYCLE_STEPS = {
+    "goals": (_l("Обоснованные цели"),
+              _l("Нет действующей программы улучшения образовательных результатов со сформулированными целями.")),
+    "indicators_methods": (_l("Выбор показателей, методов сбора информации"),
+                           _l("В программах не заданы показатели (с источником данных — методом сбора информации).")),
+    "monitoring": (_l("Проведение мониторинга"),
+                   _l("Нет сданных отчётов за периоды и не внесены фактические значения показателей.")),
+    "analysis_recommendations": (_l("Проведение анализа и подготовку адресных рекомендаций"),
+                                 _l("Нет отправленных школе выездов с адресными рекомендациями.")),
+    "measures_decisions": (_l("Принятие мер и управленческих решений"),
+                           _l("Нет выполненных мероприятий программ и рекомендаций, ставших мероприятиями.")),
+    "effect_analysis": (_l("Анализ эффективности принятых мер"),
+                        _l("Нет показателей с фактом хотя бы за два периода против базового значения и нет "
+                           "принятых отчётов с отзывом куратора.")),
+}
+CYCLE_CODES = tuple(CYCLE_STEPS)
 EVIDENCE_SHOWN = 10
 # A step of the cycle is done for the municipality only when its data show it for more than this
 # share of the supported schools (ШНОР with an active partnership): one programme with one goal
@@ -153,20 +173,16 @@ def score_for(criterion, year):
 
 
 def save_score(actor, score, data, version):
-    """Points, comment and evidence of one criterion in one year, with the version check and history."""
-    scope = f"assessment:{score.municipality_id}:{score.year}"
-    message = N_("Самооценка %(year)s/%(next_year)s: %(criterion)s")
-    params = {"year": score.year, "next_year": score.year + 1, "criterion": score.criterion.text[:100]}
-    if score.id is None:
-        first_version(version, data, score)
-        criterion_id, year = score.criterion_id, score.year
-        for name, value in data.items():
-            setattr(score, name, value)
+    """Points, comment and evidence of one criterion in one year, with the version check and
+    history; `score` is the stored one or the unsaved one from score_for()."""
+    criterion_id, year = score.criterion_id, score.year
+    return save_or_create(
+        actor, score if score.id is not None else None, lambda: score, data, version, conflict_with=score,
         # Two first saves of one cell at once: the unique key refuses the second, shown the first.
-        with first_save(lambda: score_for(db.session.get(MechanismCriterion, criterion_id), year), data):
-            create(actor, score, SCORE_FIELDS, scope=scope, message=message, params=params)
-        return data
-    return save_changes(actor, score, data, version, scope=scope, message=message, params=params)
+        reload=lambda: score_for(db.session.get(MechanismCriterion, criterion_id), year),
+        scope=f"assessment:{score.municipality_id}:{year}",
+        message=N_("Самооценка %(year)s/%(next_year)s: %(criterion)s"),
+        params={"year": year, "next_year": year + 1, "criterion": score.criterion.text[:100]})
 
 
 def _sum(criteria, year_scores):
@@ -227,7 +243,7 @@ def supported_schools(municipality_id):
         .order_by(Organisation.short_name)).all()
 
 
-def _step(code, title, found, user, supported):
+def _step(code, found, user, supported):
     """found: [(label, url, object for the policy)]; evidence the user may not open is counted, not shown.
     Done when the evidence covers more than CYCLE_DONE_SHARE of the supported schools."""
     visible = [(label, url) for label, url, obj in found if _visible(obj, user)]
@@ -235,7 +251,8 @@ def _step(code, title, found, user, supported):
     lacking = [s for s in supported if s.id not in covered]
     share = len(covered) / len(supported) if supported else 0
     lacking_shown = [s.short_name for s in lacking if _visible(s, user)]
-    return {"code": code, "title": title[0].upper() + title[1:], "done": share > CYCLE_DONE_SHARE,
+    title, hint = CYCLE_STEPS[code]
+    return {"code": code, "title": title, "hint": hint, "done": share > CYCLE_DONE_SHARE,
             "covered": len(covered), "total": len(supported), "percent": round(100 * share),
             "lacking": lacking_shown, "lacking_hidden": len(lacking) - len(lacking_shown),
             "evidence": visible[:EVIDENCE_SHOWN], "more": max(len(visible) - EVIDENCE_SHOWN, 0),
@@ -335,5 +352,4 @@ def management_cycle(municipality_id, user=None):
 
     found = (found_goals, found_indicators, found_monitoring, found_recs, found_measures, found_effect)
     supported = supported_schools(m)
-    return [_step(code, title, items, user, supported)
-            for code, title, items in zip(CYCLE_CODES, regulations.MANAGEMENT_CYCLE, found)]
+    return [_step(code, items, user, supported) for code, items in zip(CYCLE_CODES, found)]

@@ -10,6 +10,16 @@ KIND_LABELS = {
     "method_centre": _l("Методический центр"),
     "school": _l("Школа"),
 }
+# How a context factor bears on results (ContextFactor.direction).
+DIRECTION_LABELS = {
+    "negative": _l("отрицательное"),
+    "positive": _l("положительное"),
+}
+# The list's filter by the school's flags: code → label (services.search_organisations reads the codes).
+FLAG_LABELS = {
+    "low": _l("Только ШНОР"),
+    "unfavourable": _l("Только ШНСУ"),
+}
 
 
 class TimezoneForm(Form):
@@ -64,3 +74,22 @@ class PartnershipRowForm(Form):
     agreement_number = StringField(_l("Номер договора"), validators=[Optional(), Length(max=60)])
     agreement_date = DateField(_l("Дата договора"), validators=[Optional()])
     version = HiddenField()
+
+
+def context_form(profile):
+    """One field per factor of the municipality's catalogue (services.context_profile), filled
+    with this year's shares."""
+
+    class ContextForm(Form):
+        pass
+
+    for factor, share, _previous in profile:
+        setattr(ContextForm, f"f{factor.id}", NumberField(
+            factor.name, default=share,
+            validators=[Optional(), NumberRange(0, 100, _l("Доля — от 0 до 100 %%."))]))
+    return ContextForm()
+
+
+def context_shares(form, profile):
+    """{factor id: share or None} from a submitted context_form."""
+    return {factor.id: form[f"f{factor.id}"].data for factor, _share, _previous in profile}

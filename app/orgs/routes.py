@@ -1,24 +1,35 @@
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.validators import NumberRange, Optional
 
 from .. import policy
-from .access import can_see_context_of
-from ..activity.labels import N_
-from ..activity.services import history_of, record
+from ..activity.services import history_of
 from ..editing import Conflict, create, save_changes
+from ..forms import db_int, form_errors
 from ..htmx import render
-from ..orgs.models import ORG_KINDS
 from ..timeutil import school_year
 from . import bp, services
-from .forms import (KIND_LABELS, OrganisationForm, OrganisationRowForm, PartnershipForm, PartnershipRowForm,
-                    TimezoneForm)
-from .models import Organisation, Partnership
-from ..extensions import db
-from ..forms import Form, NumberField, db_int, form_errors
+from .access import can_see_context_of
+from .forms import (
+    DIRECTION_LABELS,
+    FLAG_LABELS,
+    KIND_LABELS,
+    OrganisationForm,
+    OrganisationRowForm,
+    PartnershipForm,
+    PartnershipRowForm,
+    TimezoneForm,
+    context_form,
+    context_shares,
+)
+from .models import ORG_KINDS, Organisation, Partnership
 
 LIST = "orgs/organisations.html"
+
+
+def _list(block, status=200, **context):
+    """The organisations list (the page, or one of its blocks for htmx) with its labels."""
+    return render(LIST, block=block, status=status, kinds=KIND_LABELS, flags=FLAG_LABELS, **context)
 
 
 def _fields(form, names):
@@ -34,9 +45,10 @@ def organisations():
     kind = request.args.get("kind", "")
     kind = kind if kind in ORG_KINDS else ""
     flag = request.args.get("flag", "")
+    flag = flag if flag in FLAG_LABELS else ""
     orgs = services.search_organisations(q, kind, flag)
-    return render(LIST, block="results", orgs=orgs, q=q, kind=kind, flag=flag, kinds=KIND_LABELS,
-                  timezone_form=TimezoneForm(timezone=current_user.municipality.timezone))
+    return _list("results", orgs=orgs, q=q, kind=kind, flag=flag,
+                 timezone_form=TimezoneForm(timezone=current_user.municipality.timezone))
 
 
 @bp.post("/orgs/timezone")
@@ -47,13 +59,7 @@ def save_timezone():
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
         return redirect(url_for("orgs.organisations")), 303
-    if form.timezone.data != municipality.timezone:
-        # An event like every write: cached pages key on the newest one and show times anew.
-        record(current_user, municipality, "update", {"timezone": [municipality.timezone, form.timezone.data]},
-               message=N_("Часовой пояс: %(zone)s"), params={"zone": form.timezone.data},
-               municipality_id=municipality.id)
-        municipality.timezone = form.timezone.data
-        db.session.flush()
+    services.set_timezone(current_user, municipality, form.timezone.data)
     flash(_("Часовой пояс муниципалитета: %(zone)s.", zone=form.timezone.data), "success")
     return redirect(url_for("orgs.organisations"))
 
@@ -76,7 +82,8 @@ def organisation(org_id):
     year = school_year()
     profile = services.context_profile(org, year) if org.is_school and can_see_context_of(org) else None
     return render("orgs/organisation.html", org=org, profile=profile, context_year=year,
-                  partnerships=services.partnerships_of(org), history=history_of(org, 30), kinds=KIND_LABELS)
+                  partnerships=services.partnerships_of(org), history=history_of(org, 30), kinds=KIND_LABELS,
+                  directions=DIRECTION_LABELS)
 
 
 @bp.route("/orgs/<int:org_id>/edit", methods=["GET", "POST"])
@@ -98,7 +105,7 @@ def edit_organisation(org_id):
 @bp.get("/orgs/<int:org_id>/row")
 def organisation_row(org_id):
     org = policy.load(Organisation, org_id, "view")
-    return render(LIST, block="row", org=org, kinds=KIND_LABELS)
+    return _list("row", org=org)
 
 
 @bp.get("/orgs/<int:org_id>/row/edit")
@@ -106,7 +113,7 @@ def organisation_row_form(org_id):
     org = policy.load(Organisation, org_id, "edit")
     form = OrganisationRowForm(obj=org)
     form.version.data = org.version
-    return render(LIST, block="row_form", org=org, form=form, kinds=KIND_LABELS)
+    return _list("row_form", org=org, form=form)
 
 
 @bp.post("/orgs/<int:org_id>/row")
@@ -114,13 +121,13 @@ def save_organisation_row(org_id):
     org = policy.load(Organisation, org_id, "edit")
     form = OrganisationRowForm()
     if not form.validate_on_submit():
-        return render(LIST, block="row_form", org=org, form=form, kinds=KIND_LABELS, status=422)
+        return _list("row_form", org=org, form=form, status=422)
     try:
         save_changes(current_user, org, _fields(form, services.ROW_FIELDS), form.version.data)
     except Conflict as exc:
         form.version.data = exc.current.version  # "apply mine" re-submits over the current version
-        return render(LIST, block="row_form", org=exc.current, form=form, conflict=exc, kinds=KIND_LABELS, status=409)
-    return render(LIST, block="row", org=org, kinds=KIND_LABELS)
+        return _list("row_form", org=exc.current, form=form, conflict=exc, status=409)
+    return _list("row", org=org)
 
 
 @bp.route("/orgs/<int:org_id>/context", methods=["GET", "POST"])
@@ -128,18 +135,9 @@ def context_profile(org_id):
     org = policy.load(Organisation, org_id, "edit")
     year = school_year()  # the data describe this year's families; earlier years stay as entered
     profile = services.context_profile(org, year)
-
-    class ContextForm(Form):  # one field per factor of the municipality's catalogue
-        pass
-
-    for factor, share, _previous in profile:
-        setattr(ContextForm, f"f{factor.id}", NumberField(
-            factor.name, default=share,
-            validators=[Optional(), NumberRange(0, 100, _("Доля — от 0 до 100 %%."))]))
-    form = ContextForm()
+    form = context_form(profile)
     if form.validate_on_submit():
-        shares = {factor.id: form[f"f{factor.id}"].data for factor, _share, _previous in profile}
-        services.save_context_profile(current_user, org, shares, year)
+        services.save_context_profile(current_user, org, context_shares(form, profile), year)
         flash(_("Контекстный профиль сохранён."), "success")
         return redirect(url_for("orgs.organisation", org_id=org.id))
     return render("orgs/context_form.html", org=org, form=form, profile=profile, year=year,

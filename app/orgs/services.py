@@ -30,6 +30,25 @@ def search_organisations(text="", kind="", flag=""):
     return db.session.scalars(query.order_by(Organisation.is_archived, Organisation.kind.desc(), Organisation.short_name)).all()
 
 
+def set_timezone(actor, municipality, zone):
+    """The municipality's zone: every time is shown in it and "today" is its today. An event like
+    every write, so cached pages key on the newest one and show times anew."""
+    if zone == municipality.timezone:
+        return False
+    record(actor, municipality, "update", {"timezone": [municipality.timezone, zone]},
+           message=N_("Часовой пояс: %(zone)s"), params={"zone": zone}, municipality_id=municipality.id)
+    municipality.timezone = zone
+    db.session.flush()
+    return True
+
+
+def organisations(municipality_id):
+    """The municipality's organisations in use (a user's organisation is chosen among them)."""
+    return db.session.scalars(
+        db.select(Organisation).where(Organisation.municipality_id == municipality_id, Organisation.is_archived.is_(False))
+        .order_by(Organisation.kind, Organisation.short_name)).all()
+
+
 def schools(municipality_id, include_archived=False):
     query = db.select(Organisation).where(Organisation.municipality_id == municipality_id, Organisation.kind == "school")
     if not include_archived:

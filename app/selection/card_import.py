@@ -71,8 +71,9 @@ def template(municipality_id, year):
         "Диагностическая карта", headers(crits),
         [_("Диагностическая карта %(year)s/%(next)s: как заполнить", year=year, next=year + 1),
          _("Одна строка — одна школа; «Школа» — краткое название, как в Опоре."),
-         *[_("%(name)s: %(text)s — %(scoring)s, максимум %(max)s", name=name, text=c.detail if name == c.short_name else c.text,
-             scoring=_(SCORING_NAMES[c.scoring]), max=c.max_points)
+         *[_("%(name)s: %(text)s — %(scoring)s, максимум %(max)s", name=name,
+             text=c.detail if name == c.short_name else c.text,
+             scoring=SCORING_NAMES[c.scoring], max=c.max_points)
            for name, c in zip(column_names(crits), crits)],
          _("Пустая ячейка — балл не меняется. Заполните только те ячейки, которые хотите изменить; "
            "строки других школ можно оставить пустыми или удалить."),
@@ -309,7 +310,7 @@ def undo(actor, batch):
     if moved:
         raise CellsMoved(moved)
     scope = _scope(batch.municipality_id, batch.year)
-    for score_id, school_id, criterion_id, before, after, version in batch.changes:
+    for score_id, school_id, criterion_id, before, after, _version in batch.changes:
         score = scores[score_id]
         # A cell the import created goes away again: the card is exactly as before the import.
         record(actor, score, "delete" if before is None else "update", {"points": [after, before]}, scope=scope,

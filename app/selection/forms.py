@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, HiddenField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import Form, NumberField
+from .services import RISK_LEVEL_NAMES, SCORING_NAMES
 
 
 class ThresholdForm(Form):
@@ -15,8 +15,7 @@ class ThresholdForm(Form):
 class CriterionForm(Form):
     code = StringField(_l("Код"), validators=[DataRequired(_l("Укажите код.")), Length(max=40)])
     text = TextAreaField(_l("Критерий"), validators=[DataRequired(_l("Сформулируйте критерий.")), Length(max=500)])
-    scoring = SelectField(_l("Как считается"), choices=[("binary", _l("да/нет (1/0)")),
-                                                         ("per_sign", _l("баллы по признакам (до максимума)"))])
+    scoring = SelectField(_l("Как считается"), choices=list(SCORING_NAMES.items()))
     max_points = NumberField(_l("Максимум баллов"), integer=True, default=1, validators=[
         DataRequired(_l("Укажите максимум.")), NumberRange(1, 100, _l("От 1 до 100."))])
     is_active = BooleanField(_l("Действует"), default=True)
@@ -47,8 +46,7 @@ class ExitForm(Form):
 
 
 class RiskForm(Form):
-    level = SelectField(_l("Уровень"), choices=[("low", _l("низкий")), ("medium", _l("средний")),
-                                                ("high", _l("высокий"))])
+    level = SelectField(_l("Уровень"), choices=list(RISK_LEVEL_NAMES.items()))
     is_actual = BooleanField(_l("Актуален для нас"))
     measures = TextAreaField(_l("Меры"), validators=[Optional(), Length(max=2000)])
     version = HiddenField()

@@ -17,6 +17,10 @@ register("cardcriterion", _l("Критерий карты"), {
     "max_points": (_l("Максимум баллов"), NUMBER),
     "is_active": (_l("Учитывается"), FLAG),
 })
+# The department's rule for the context index, beside the municipality's own fields (orgs).
+register("municipality", _l("Муниципалитет"), {
+    "context_index_threshold": (_l("Порог индекса неблагоприятного контекста"), NUMBER),
+})
 register("cardscore", _l("Балл диагностической карты"), {"points": (_l("Баллы"), NUMBER)})
 register("schoolrisk", _l("Риск"), {
     "level": (_l("Уровень"), Choice(RISK_LEVEL_NAMES)),

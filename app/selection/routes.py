@@ -4,24 +4,29 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..activity.labels import N_
-from ..forms import db_int, form_errors, parse_number
 from .. import imports, policy
-from .access import can_view_risks_of
-from ..orgs.access import schools_with_visible_context, works_with_school
 from ..editing import Conflict
-from ..extensions import db
-from ..htmx import render
+from ..forms import db_int, form_errors, parse_number
+from ..htmx import refused, render, respond
+from ..orgs.access import schools_with_visible_context, works_with_school
 from ..orgs.models import Organisation
 from ..timeutil import school_year, today
 from . import bp, card_import, services
-from .forms import (ContextThresholdForm, CriterionForm, DecisionForm, ExitForm, ImportForm, RiskFactorForm, RiskForm,
-                    ThresholdForm)
+from .access import can_view_risks_of
+from .forms import (
+    ContextThresholdForm,
+    CriterionForm,
+    DecisionForm,
+    ExitForm,
+    ImportForm,
+    RiskFactorForm,
+    RiskForm,
+    ThresholdForm,
+)
 from .models import CardCriterion, CardImport, RiskFactor
 
 CARD = "selection/card.html"
 PREVIEW = "selection/import_preview.html"
-
 
 
 def _year(year):
@@ -46,7 +51,7 @@ def _card_context(year, **extra):
     editor = policy.can("edit", card)
     last_import = card_import.latest_import(municipality_id, year) if editor else None
     return dict(year=year, card=card, criteria=crits, rows=rows, previous=previous, entered=entered, left=left,
-                exits=services.exits(municipality_id, year),
+                exits=services.exits(municipality_id, year), decision_names=services.DECISION_NAMES,
                 threshold_form=ThresholdForm(threshold=card.threshold), import_form=ImportForm(),
                 risk_factors=services.risk_factors(municipality_id, year), factor_form=RiskFactorForm(),
                 last_import=last_import,
@@ -83,34 +88,32 @@ def save_score(year):
     except ValueError:
         points = None
     problem = services.validate_points(criterion, points)
-    status, message = 200, None
+    status, notice = 200, None
     if problem:
-        status, message = 422, _("%(s)s, «%(c)s»: %(p)s", s=school.short_name, c=criterion.short_name, p=problem)
+        status = 422
+        notice = (_("%(s)s, «%(c)s»: %(p)s", s=school.short_name, c=criterion.short_name, p=problem), "error")
     else:
         try:
             services.save_score(current_user, criterion, school, points, request.form.get("version"))
         except Conflict:
-            db.session.rollback()
             status = 409
-            message = _("%(s)s, «%(c)s»: балл уже изменил другой участник — показано текущее значение.",
-                        s=school.short_name, c=criterion.short_name)
-    return render(CARD, block="grid", status=status, message=message, **_card_context(year))
+            notice = (_("%(s)s, «%(c)s»: балл уже изменил другой участник — показано текущее значение.",
+                        s=school.short_name, c=criterion.short_name), "warning")
+    # The grid (it re-ranks every school); without JavaScript the card at the school's row.
+    return respond(CARD, "grid", fallback=url_for("selection.card", year=year, _anchor=f"card-row-{school.id}"),
+                   status=status, message=notice, context=lambda: _card_context(year), notice=notice)
 
 
 @bp.post("/selection/<int:year>/threshold")
 def threshold(year):
-    year, card = _card(year, "edit")
+    year, _card_obj = _card(year, "edit")
     form = ThresholdForm()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("selection.card", year=year)), 303
-    card = _stored_card(year)
+        return refused(url_for("selection.card", year=year), form_errors(form))
     try:
-        services.save_changes(current_user, card, {"threshold": form.threshold.data}, card.version,
-                              scope=f"card:{card.municipality_id}:{year}", message=N_("Порог карты %(name)s"),
-                              params={"name": str(card)})
+        services.save_threshold(current_user, current_user.municipality_id, year, form.threshold.data)
     except Conflict:
-        flash(_("Порог уже изменил другой участник."), "warning")
+        return refused(url_for("selection.card", year=year), _("Порог уже изменил другой участник."), "warning")
     return redirect(url_for("selection.card", year=year))
 
 
@@ -168,8 +171,7 @@ def undo_import(year):
     except card_import.CellsMoved as exc:
         return _preview(status=409, year=year, card=card, moved=exc.cells, undo=True)
     except card_import.PreviewInvalid as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("selection.card", year=year, _anchor="card-import")), 303
+        return refused(url_for("selection.card", year=year, _anchor="card-import"), str(exc))
     flash(_("Загрузка отменена: баллы восстановлены."), "success")
     return redirect(url_for("selection.card", year=year, _anchor="card-import"))
 
@@ -189,17 +191,11 @@ def criteria(year):
     if request.method == "POST":
         _card(year, "edit")
         if form.validate_on_submit():
-            _stored_card(year)
-            position = len(services.criteria(current_user.municipality_id, year, active_only=False)) + 1
-            services.create(current_user, CardCriterion(
-                municipality_id=current_user.municipality_id, year=year, position=position, code=form.code.data,
-                text=form.text.data, scoring=form.scoring.data, max_points=form.max_points.data),
-                ("code", "text", "scoring", "max_points"), scope=f"card:{current_user.municipality_id}:{year}")
+            services.add_criterion(current_user, current_user.municipality_id, year,
+                                   {f: getattr(form, f).data for f in ("code", "text", "scoring", "max_points")})
             return redirect(url_for("selection.criteria", year=year))
     items = services.criteria(current_user.municipality_id, year, active_only=False)
-    forms = {c.id: CriterionForm(obj=c, prefix=f"c{c.id}", version=c.version) for c in items}
-    for c in items:
-        forms[c.id].version.data = c.version
+    forms = {c.id: CriterionForm(formdata=None, obj=c, prefix=f"c{c.id}") for c in items if c.id is not None}
     return render("selection/criteria.html", year=year, items=items, forms=forms, form=form,
                   stored=services.stored_card_year(current_user.municipality_id, year) is not None,
                   status=422 if request.method == "POST" else 200)
@@ -210,15 +206,13 @@ def edit_criterion(card_criterion_id):
     criterion = policy.load(CardCriterion, card_criterion_id, "edit")
     form = CriterionForm(prefix=f"c{criterion.id}")
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("selection.criteria", year=criterion.year)), 303
+        return refused(url_for("selection.criteria", year=criterion.year), form_errors(form))
     data = {f: getattr(form, f).data for f in ("code", "text", "scoring", "max_points", "is_active")}
     try:
-        services.save_changes(current_user, criterion, data, form.version.data,
-                              scope=f"card:{criterion.municipality_id}:{criterion.year}")
+        services.save_criterion(current_user, criterion, data, form.version.data)
     except Conflict:
-        flash(_("Критерий уже изменил другой участник: ниже текущая версия."), "warning")
-        return redirect(url_for("selection.criteria", year=criterion.year)), 303
+        return refused(url_for("selection.criteria", year=criterion.year),
+                        _("Критерий уже изменил другой участник: ниже текущая версия."), "warning")
     flash(_("Критерий сохранён."), "success")
     return redirect(url_for("selection.criteria", year=criterion.year))
 
@@ -235,7 +229,7 @@ def _school_on_card(year, org_id):
 @bp.route("/selection/<int:year>/schools/<int:org_id>/decision", methods=["GET", "POST"])
 def decision(year, org_id):
     year, school = _school_on_card(year, org_id)
-    row = next(r for r in services.grid(current_user.municipality_id, year)[2] if r["school"].id == school.id)
+    row = services.card_row(current_user.municipality_id, year, school.id)
     form = DecisionForm()
     all_schools, curators = services.schools_and_curators(current_user.municipality_id)
     # Only schools that may be tutors are offered; a post is checked against all of them so
@@ -259,8 +253,7 @@ def decision(year, org_id):
                 _decision, programme = services.decide(current_user, school, year, row["total"], data)
             except ValueError as exc:
                 form.decision.errors.append(str(exc))
-                return render("selection/decision.html", year=year, school=school, row=row, form=form,
-                              status=422)
+                return render("selection/decision.html", year=year, school=school, row=row, form=form, status=422)
             if programme is not None:
                 flash(_("Статус ШНОР подтверждён; сопровождение и черновик программы созданы."), "success")
                 return redirect(url_for("programmes.programme", programme_id=programme.id))
@@ -304,8 +297,7 @@ def context():
     if request.method == "POST":
         policy.require("manage")
         if form.validate_on_submit():
-            municipality.context_index_threshold = form.threshold.data
-            db.session.flush()
+            services.set_context_threshold(current_user, municipality, form.threshold.data)
             return redirect(url_for("selection.context", year=year))
     rows = services.context_indices(municipality.id, year)
     # The rule is the municipality's; the rows a tutor school sees are its own and its schools'.
@@ -364,16 +356,14 @@ def save_default_risk(org_id, year):
 
 def _save_risk(school, factor, prefix):
     form = RiskForm(prefix=prefix)
+    page = url_for("selection.school_risks", org_id=school.id, year=factor.year)
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("selection.school_risks", org_id=school.id, year=factor.year)), 303
+        return refused(page, form_errors(form))
     try:
         services.save_risk(current_user, school, factor, {"level": form.level.data, "is_actual": form.is_actual.data,
                                                           "measures": form.measures.data}, form.version.data)
     except Conflict:
-        db.session.rollback()
-        flash(_("Оценку риска уже изменил другой участник: ниже текущая версия."), "warning")
-        return redirect(url_for("selection.school_risks", org_id=school.id, year=factor.year)), 303
+        return refused(page, _("Оценку риска уже изменил другой участник: ниже текущая версия."), "warning")
     return redirect(url_for("selection.school_risks", org_id=school.id, year=factor.year,
                             _anchor=f"risk-{factor.id}"))
 
@@ -385,8 +375,8 @@ def risk_to_section(org_id, factor_id):
     risk = next((r for f, r in services.school_risks(school, factor.year) if f.id == factor.id), None)
     programme = services.current_programme_of(school.id)
     if risk is None or not risk.is_actual or programme is None:
-        flash(_("В программу добавляются только актуальные риски школы с действующей программой."), "error")
-        return redirect(url_for("selection.school_risks", org_id=school.id, year=factor.year)), 303
+        return refused(url_for("selection.school_risks", org_id=school.id, year=factor.year),
+                        _("В программу добавляются только актуальные риски школы с действующей программой."))
     policy.authorize("edit", programme)
     if risk.section_id:
         flash(_("Это направление уже есть в программе."), "info")

@@ -3,18 +3,18 @@ import math
 from datetime import timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import policy, signals
+from .. import catalogue, policy, signals
 from ..activity.labels import N_
 from ..activity.models import ActivityEvent
 from ..activity.services import record
-from .. import catalogue
-from ..editing import create, save_changes, save_or_create  # noqa: F401  (routes use the first two)
+from ..editing import create, save_changes, save_or_create
 from ..extensions import db
-from ..orgs.models import ContextFactor, ContextValue, Partnership
 from ..orgs import services as orgs_services
+from ..orgs.models import ContextFactor, ContextValue, Partnership
 from ..orgs.services import schools
 from ..programmes import services as programmes
 from ..programmes.forms import PROGRAMME_STATUS_LABELS
@@ -23,8 +23,11 @@ from ..timeutil import today
 from ..ui import show_date
 from .models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision
 
-RISK_LEVEL_NAMES = {"low": "низкий", "medium": "средний", "high": "высокий"}
-SCORING_NAMES = {"binary": "да/нет (1/0)", "per_sign": "баллы по признакам (до максимума)"}
+# Labels in the reader's language (lazy: built when shown); the forms offer the same.
+RISK_LEVEL_NAMES = {"low": _l("низкий"), "medium": _l("средний"), "high": _l("высокий")}
+SCORING_NAMES = {"binary": _l("да/нет (1/0)"), "per_sign": _l("баллы по признакам (до максимума)")}
+# How a school's decision reads on the card.
+DECISION_NAMES = {"confirmed": _l("подтверждён"), "declined": _l("не присвоен"), "exited": _l("выведена из ШНОР")}
 
 
 # --- Diagnostic card ------------------------------------------------------------------------
@@ -133,6 +136,11 @@ def grid(municipality_id, year):
     return card, crits, ordered
 
 
+def card_row(municipality_id, year, school_id):
+    """One school's row of the year's grid (total, rank, decision); None for no school of the card."""
+    return next((r for r in grid(municipality_id, year)[2] if r["school"].id == school_id), None)
+
+
 def candidates(municipality_id, year):
     return {r["school"].id for r in grid(municipality_id, year)[2] if r["candidate"]}
 
@@ -146,6 +154,25 @@ def year_changes(municipality_id, year):
     now, before = candidates(municipality_id, year), candidates(municipality_id, previous)
     names = {s.id: s for s in schools(municipality_id)}
     return previous, [names[i] for i in sorted(now - before)], [names[i] for i in sorted(before - now)]
+
+
+def save_threshold(actor, municipality_id, year, threshold):
+    """The card's threshold; the year's card is stored now if this is its first change."""
+    card = ensure_card_year(municipality_id, year, actor)
+    return save_changes(actor, card, {"threshold": threshold}, card.version, scope=f"card:{municipality_id}:{year}",
+                        message=N_("Порог карты %(name)s"), params={"name": str(card)})
+
+
+def add_criterion(actor, municipality_id, year, data):
+    """A criterion of the year's card, after the others (the card is stored first if need be)."""
+    ensure_card_year(municipality_id, year, actor)
+    position = len(criteria(municipality_id, year, active_only=False)) + 1
+    criterion = CardCriterion(municipality_id=municipality_id, year=year, position=position, **data)
+    return create(actor, criterion, tuple(data), scope=f"card:{municipality_id}:{year}")
+
+
+def save_criterion(actor, criterion, data, version):
+    return save_changes(actor, criterion, data, version, scope=f"card:{criterion.municipality_id}:{criterion.year}")
 
 
 def validate_points(criterion, points):
@@ -228,7 +255,8 @@ def exit_shnor(actor, school, year, reason, decision_date):
     partnership = db.session.scalar(select(Partnership).where(Partnership.school_id == school.id,
                                                               Partnership.is_active.is_(True))
                                     .order_by(Partnership.start_year.desc()))
-    total = next((r["total"] for r in grid(school.municipality_id, year)[2] if r["school"].id == school.id), 0)
+    row = card_row(school.municipality_id, year, school.id)
+    total = row["total"] if row else 0
     decision = ShnorDecision(municipality_id=school.municipality_id, year=year, school_id=school.id,
                              decision="exited", reason=reason, total=total or 0, decided_by_id=actor.id,
                              decision_date=decision_date, partnership_id=partnership.id if partnership else None)
@@ -241,7 +269,8 @@ def exit_shnor(actor, school, year, reason, decision_date):
         partnership.is_active = False
         partnership.ended_on = decision_date
         partnership.ended_reason = reason
-        record(actor, partnership, "update", {"is_active": [True, False], "ended_on": [None, decision_date.isoformat()]},
+        record(actor, partnership, "update",
+               {"is_active": [True, False], "ended_on": [None, decision_date.isoformat()]},
                message=N_("Сопровождение завершено: школа выведена из списка ШНОР (%(school)s)"),
                params={"school": school.short_name})
     db.session.flush()
@@ -307,6 +336,18 @@ def context_threshold(municipality, rows):
     sd = (sum((x - mean) ** 2 for x in indices) / len(indices)) ** 0.5
     return {"value": round(mean + sd, 1), "automatic": True, "mean": round(mean, 1), "sd": round(sd, 1),
             "schools": len(indices)}
+
+
+def set_context_threshold(actor, municipality, threshold):
+    """The department's threshold of the context index (None: the automatic one)."""
+    if threshold == municipality.context_index_threshold:
+        return False
+    record(actor, municipality, "update",
+           {"context_index_threshold": [municipality.context_index_threshold, threshold]},
+           message=N_("Порог индекса неблагоприятного контекста"), municipality_id=municipality.id)
+    municipality.context_index_threshold = threshold
+    db.session.flush()
+    return True
 
 
 def flag_unfavourable(rows, threshold):
@@ -411,20 +452,21 @@ def watchlist(user):
         reasons = []
         programme = current_programme_of(partnership.school_id)
         if programme is None:
-            reasons.append("нет действующей программы")
+            reasons.append(_("нет действующей программы"))
         else:
             data = programmes.page_data(programme)
             o = data["overview"]
             if o["tasks_overdue"]:
-                reasons.append(f"просрочено мероприятий: {o['tasks_overdue']}")
+                reasons.append(_("просрочено мероприятий: %(n)s", n=o["tasks_overdue"]))
             if o["indicators_off_track"]:
-                reasons.append(f"показателей без продвижения: {o['indicators_off_track']}")
+                reasons.append(_("показателей без продвижения: %(n)s", n=o["indicators_off_track"]))
             if o["missed_periods"]:
-                reasons.append("не сдан отчёт: " + ", ".join(p.title for p in o["missed_periods"]))
+                reasons.append(_("не сдан отчёт: %(periods)s", periods=", ".join(p.title for p in o["missed_periods"])))
         last = db.session.scalar(select(func.max(Visit.visit_date)).where(Visit.partnership_id == partnership.id,
                                                                           Visit.status == "submitted"))
         if last is None or last < now - timedelta(weeks=weeks):
-            reasons.append(f"нет выезда {weeks} нед." + (f" (последний {show_date(last)})" if last else ""))
+            reasons.append(_("нет выезда %(weeks)s нед. (последний %(date)s)", weeks=weeks, date=show_date(last))
+                           if last else _("нет выезда %(weeks)s нед.", weeks=weeks))
         if reasons:
             rows.append({"partnership": partnership, "programme": programme, "reasons": reasons})
     return rows

@@ -4,15 +4,16 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMul
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import Form, NumberField
-from .models import CATEGORIES
+from .services import QUALIFICATION_NAMES
 
 
 class TeacherForm(Form):
     full_name = StringField(_l("ФИО"), validators=[DataRequired(_l("Введите ФИО.")), Length(max=200)])
     position = StringField(_l("Должность"), default="учитель", validators=[Optional(), Length(max=200)])
     subjects = StringField(_l("Предметы"), validators=[Optional(), Length(max=300)])
-    experience_years = NumberField(_l("Стаж, лет"), integer=True, validators=[Optional(), NumberRange(0, 70, _l("От 0 до 70 лет."))])
-    category = SelectField(_l("Квалификационная категория"), choices=[(c, c) for c in CATEGORIES],
+    experience_years = NumberField(_l("Стаж, лет"), integer=True,
+                                   validators=[Optional(), NumberRange(0, 70, _l("От 0 до 70 лет."))])
+    category = SelectField(_l("Квалификационная категория"), choices=list(QUALIFICATION_NAMES.items()),
                            default="без категории")
     is_part_time = BooleanField(_l("Совместитель"))
     version = HiddenField()

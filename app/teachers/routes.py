@@ -3,23 +3,19 @@
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..forms import form_errors
 from .. import imports, policy
-from ..orgs.access import schools_with_visible_context, schools_with_visible_people, works_with_school
 from ..activity.services import history_of
 from ..editing import Conflict
-from ..extensions import db
+from ..forms import Form, form_errors
+from ..htmx import refused, render
+from ..orgs.access import schools_with_visible_context, schools_with_visible_people, works_with_school
+from ..orgs.models import Organisation
 from ..timeutil import today
 from ..versioning import parse_version
-from ..htmx import render
-from ..orgs.models import Organisation, Partnership
-from ..programmes.models import Programme, Section, Task
 from . import bp, services
 from .forms import AreaForm, ImportForm, SessionForm, StepForm, TeacherForm
-from .models import LEVELS, DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
-
+from .models import LEVELS, DiagnosticSession, RouteStep, Teacher
 
 
 def _school(org_id):
@@ -33,7 +29,7 @@ def _school(org_id):
 def _names():
     return {"category_names": services.CATEGORY_NAMES, "level_names": services.LEVEL_NAMES,
             "method_names": services.METHOD_NAMES, "step_kind_names": services.STEP_KIND_NAMES,
-            "step_status_names": services.STEP_STATUS_NAMES}
+            "step_status_names": services.STEP_STATUS_NAMES, "qualification_names": services.QUALIFICATION_NAMES}
 
 
 def _session_form():
@@ -42,14 +38,17 @@ def _session_form():
     return form
 
 
+def _school_page(school, status=200, import_form=None, **extra):
+    sessions, shares = services.school_dynamics(school.id)
+    return render("teachers/school.html", status=status, school=school, teachers=services.teachers_of(school.id),
+                  archived=services.teachers_of(school.id, archived=True), sessions=sessions, shares=shares,
+                  teacher_form=TeacherForm(prefix="teacher"), import_form=import_form or ImportForm(),
+                  session_form=_session_form(), min_group=services.MIN_GROUP, **_names(), **extra)
+
+
 @bp.get("/schools/<int:org_id>/teachers")
 def school(org_id):
-    school = _school(org_id)
-    sessions, shares = services.school_dynamics(school.id)
-    return render("teachers/school.html", school=school, teachers=services.teachers_of(school.id),
-                  archived=services.teachers_of(school.id, archived=True), sessions=sessions, shares=shares,
-                  teacher_form=TeacherForm(prefix="teacher"), import_form=ImportForm(), session_form=_session_form(),
-                  min_group=services.MIN_GROUP, **_names())
+    return _school_page(_school(org_id))
 
 
 @bp.post("/schools/<int:org_id>/teachers")
@@ -57,8 +56,7 @@ def add_teacher(org_id):
     school = _school(org_id)
     form = TeacherForm(prefix="teacher")
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("teachers.school", org_id=school.id)), 303
+        return refused(url_for("teachers.school", org_id=school.id), form_errors(form))
     teacher = services.add_teacher(current_user, school, {f: getattr(form, f).data for f in services.TEACHER_FIELDS})
     flash(_("Педагог %(n)s добавлен.", n=teacher.full_name), "success")
     return redirect(url_for("teachers.school", org_id=school.id))
@@ -79,11 +77,7 @@ def import_teachers(org_id):
     if not errors:
         flash(_("Загружено педагогов: %(n)s.", n=count), "success")
         return redirect(url_for("teachers.school", org_id=school.id))
-    sessions, shares = services.school_dynamics(school.id)
-    return render("teachers/school.html", status=422, school=school, teachers=services.teachers_of(school.id),
-                  archived=services.teachers_of(school.id, archived=True), sessions=sessions, shares=shares,
-                  teacher_form=TeacherForm(prefix="teacher"), import_form=form, session_form=_session_form(),
-                  import_errors=errors, min_group=services.MIN_GROUP, **_names())
+    return _school_page(school, 422, import_form=form, import_errors=errors)
 
 
 def _step_form(teacher, obj=None):
@@ -92,17 +86,19 @@ def _step_form(teacher, obj=None):
     form.status.choices = list(services.STEP_STATUS_NAMES.items())
     form.areas.choices = [(a.id, f"{services.CATEGORY_NAMES[c]}: {a.name}")
                           for c, areas in services.catalogue(teacher.municipality_id).items() for a in areas]
-    programme_ids = select(Programme.id).join(Partnership).where(Partnership.school_id == teacher.school_id)
-    tasks = db.session.scalars(select(Task).join(Section).where(
-        Task.programme_id.in_(programme_ids), Section.code.in_(("tutoring", "qualification")))
-        .order_by(Task.position)).all()
-    form.task_id.choices = [(0, "—")] + [(t.id, t.title[:90]) for t in tasks]
+    form.task_id.choices = [(0, "—")] + [(t.id, t.title[:90]) for t in services.route_tasks(teacher)]
     if obj is not None and request.method == "GET":
         form.process(obj=obj)
         form.areas.data = [a.id for a in obj.areas]
         form.task_id.data = obj.task_id or 0
         form.version.data = obj.version
     return form
+
+
+def _step_data(form):
+    data = {f: getattr(form, f).data for f in services.STEP_FIELDS}
+    # A field a hand-made post leaves out is empty, as the page would send it.
+    return dict(data, task_id=data["task_id"] or None, provider=data["provider"] or "")
 
 
 @bp.get("/teachers/<int:teacher_id>")
@@ -122,16 +118,15 @@ def teacher(teacher_id):
 def edit_teacher(teacher_id):
     teacher = policy.load(Teacher, teacher_id, "edit")
     form = TeacherForm(prefix="teacher")
+    page = url_for("teachers.teacher", teacher_id=teacher.id)
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("teachers.teacher", teacher_id=teacher.id)), 303
+        return refused(page, form_errors(form))
     try:
-        services.save_changes(current_user, teacher, {f: getattr(form, f).data for f in services.TEACHER_FIELDS},
-                              form.version.data, scope=f"diagnostics:{teacher.school_id}")
+        services.save_teacher(current_user, teacher, {f: getattr(form, f).data for f in services.TEACHER_FIELDS},
+                              form.version.data)
     except Conflict:
-        flash(_("Карточку педагога уже изменил другой участник: ниже текущие данные. Внесите правку заново."),
-              "warning")
-        return redirect(url_for("teachers.teacher", teacher_id=teacher.id)), 303
+        return refused(page, _("Карточку педагога уже изменил другой участник: ниже текущие данные. "
+                                "Внесите правку заново."), "warning")
     flash(_("Сохранено."), "success")
     return redirect(url_for("teachers.teacher", teacher_id=teacher.id))
 
@@ -142,8 +137,8 @@ def archive_teacher(teacher_id):
     try:
         services.set_archived(current_user, teacher, not teacher.is_archived, request.form.get("version"))
     except Conflict:
-        flash(_("Карточку педагога уже изменил другой участник."), "warning")
-        return redirect(url_for("teachers.teacher", teacher_id=teacher.id)), 303
+        return refused(url_for("teachers.teacher", teacher_id=teacher.id),
+                        _("Карточку педагога уже изменил другой участник."), "warning")
     flash(_("Педагог в архиве: его история сохранена.") if teacher.is_archived else _("Педагог снова в списке."),
           "success")
     return redirect(url_for("teachers.school", org_id=teacher.school_id))
@@ -154,8 +149,7 @@ def add_session(org_id):
     school = _school(org_id)
     form = _session_form()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("teachers.school", org_id=school.id)), 303
+        return refused(url_for("teachers.school", org_id=school.id), form_errors(form))
     session = services.create_session(current_user, school, {"session_date": form.session_date.data,
                                                              "method": form.method.data,
                                                              "conducted_by": form.conducted_by.data})
@@ -166,10 +160,8 @@ def add_session(org_id):
 def session(session_id):
     session = policy.load(DiagnosticSession, session_id, "view")
     shares = services.category_shares([session.id])[session.id]
-    assessed = set(db.session.scalars(select(DeficitFinding.teacher_id).where(
-        DeficitFinding.session_id == session.id).distinct()))
     return render("teachers/session.html", session=session, teachers=services.teachers_of(session.school_id),
-                  assessed=assessed, shares=shares, **_names())
+                  assessed=services.assessed_in(session.id), shares=shares, **_names())
 
 
 @bp.route("/diagnostics/<int:session_id>/teachers/<int:teacher_id>", methods=["GET", "POST"])
@@ -185,9 +177,7 @@ def findings(session_id, teacher_id):
     before = services.findings_of(previous.id, teacher.id) if previous else {}
     status, conflict, submitted = 200, None, {}
     if request.method == "POST":
-        from ..forms import Form
-
-        if not Form().validate_on_submit():
+        if not Form().validate_on_submit():  # the CSRF token: the fields are read one by one below
             abort(400)
         values, versions, errors = {}, {}, []
         for area in areas:
@@ -206,7 +196,6 @@ def findings(session_id, teacher_id):
             try:
                 services.save_findings(current_user, session, teacher, values, versions)
             except Conflict as exc:
-                db.session.rollback()
                 status, conflict = 409, exc
                 current = services.findings_of(session.id, teacher.id)
             else:
@@ -222,13 +211,9 @@ def add_step(teacher_id):
     teacher = policy.load(Teacher, teacher_id, "edit")
     form = _step_form(teacher)
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("teachers.teacher", teacher_id=teacher.id, _anchor="route")), 303
-    data = {f: getattr(form, f).data for f in services.STEP_FIELDS}
-    data["task_id"] = data["task_id"] or None
-    areas = db.session.scalars(select(DeficitArea).where(DeficitArea.id.in_(form.areas.data or [-1]),
-                                                         DeficitArea.municipality_id == teacher.municipality_id)).all()
-    services.add_step(current_user, teacher, data, areas)
+        return refused(url_for("teachers.teacher", teacher_id=teacher.id, _anchor="route"), form_errors(form))
+    data = _step_data(form)
+    services.add_step(current_user, teacher, data, services.areas_by_id(teacher.municipality_id, form.areas.data))
     flash(_("Шаг индивидуального маршрута добавлен."), "success")
     return redirect(url_for("teachers.teacher", teacher_id=teacher.id, _anchor="route"))
 
@@ -238,21 +223,16 @@ def edit_step(step_id):
     step = policy.load(RouteStep, step_id, "edit")
     teacher = step.teacher
     form = _step_form(teacher, step)
+    page = url_for("teachers.teacher", teacher_id=teacher.id, _anchor="route")
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("teachers.teacher", teacher_id=teacher.id, _anchor="route")), 303
-    data = {f: getattr(form, f).data for f in services.STEP_FIELDS}
-    data["task_id"] = data["task_id"] or None
-    step.areas = db.session.scalars(select(DeficitArea).where(
-        DeficitArea.id.in_(form.areas.data or [-1]), DeficitArea.municipality_id == teacher.municipality_id)).all()
+        return refused(page, form_errors(form))
+    data = _step_data(form)
     try:
-        services.save_changes(current_user, step, data, form.version.data, scope=f"diagnostics:{teacher.school_id}")
-        db.session.flush()
+        services.save_step(current_user, step, data, services.areas_by_id(teacher.municipality_id, form.areas.data),
+                           form.version.data)
     except Conflict:
-        db.session.rollback()
-        flash(_("Шаг маршрута уже изменил другой участник: ниже текущие данные."), "warning")
-        return redirect(url_for("teachers.teacher", teacher_id=teacher.id, _anchor="route")), 303
-    return redirect(url_for("teachers.teacher", teacher_id=teacher.id, _anchor="route"))
+        return refused(page, _("Шаг маршрута уже изменил другой участник: ниже текущие данные."), "warning")
+    return redirect(page)
 
 
 @bp.get("/diagnostics/heatmap")

@@ -1,28 +1,37 @@
 """Teachers, diagnostic sessions, deficit findings, dynamics, heat map, individual routes."""
 from collections import defaultdict
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import catalogue as regulations
 from .. import imports
 from ..activity.labels import N_
 from ..activity.services import record
-from .. import catalogue as regulations
-from ..editing import create, first_save, save_changes  # noqa: F401  (routes use save_changes)
+from ..editing import create, first_save, save_changes
 from ..extensions import db
-from ..versioning import Conflict, stale_as_conflict
-from .models import (CATEGORIES, DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, DiagnosticSession, RouteStep,
-                     Teacher)
+from ..orgs.models import Partnership
+from ..programmes.models import Programme, Section, Task
+from ..versioning import Conflict, check_version, stale_as_conflict
+from .models import CATEGORIES, DEFICIT_CATEGORIES, DeficitArea, DeficitFinding, DiagnosticSession, RouteStep, Teacher
 
-CATEGORY_NAMES = {c["code"]: c["name"] for c in regulations.DEFICIT_CATEGORIES}
-LEVEL_NAMES = {"none": "нет", "partial": "частично", "significant": "значительно"}
-METHOD_NAMES = {"test": "тестирование", "lesson_observation": "наблюдение уроков", "self_assessment": "самооценка",
-                "external": "внешние результаты (ЦНППМ и др.)"}
-STEP_KIND_NAMES = {"course": "курсы повышения квалификации", "mentoring": "наставничество педагога школы-тьютора",
-                   "seminar": "семинар", "self_study": "самообразование", "open_lesson": "открытый урок",
-                   "other": "другое"}
-STEP_STATUS_NAMES = {"planned": "запланировано", "in_progress": "выполняется", "done": "выполнено",
-                     "cancelled": "отменено"}
+# Labels in the reader's language (lazy: built when shown). The categories are those of
+# regulations.DEFICIT_CATEGORIES, in its order.
+CATEGORY_NAMES = {"subject": _l("предметные"), "metasubject": _l("метапредметные"),
+                  "methodical": _l("методические"), "psychological": _l("психолого-педагогические")}
+LEVEL_NAMES = {"none": _l("нет"), "partial": _l("частично"), "significant": _l("значительно")}
+METHOD_NAMES = {"test": _l("тестирование"), "lesson_observation": _l("наблюдение уроков"),
+                "self_assessment": _l("самооценка"), "external": _l("внешние результаты (ЦНППМ и др.)")}
+STEP_KIND_NAMES = {"course": _l("курсы повышения квалификации"),
+                   "mentoring": _l("наставничество педагога школы-тьютора"), "seminar": _l("семинар"),
+                   "self_study": _l("самообразование"), "open_lesson": _l("открытый урок"), "other": _l("другое")}
+STEP_STATUS_NAMES = {"planned": _l("запланировано"), "in_progress": _l("выполняется"), "done": _l("выполнено"),
+                     "cancelled": _l("отменено")}
+# Qualification categories are stored as the regulation words them (models.CATEGORIES).
+QUALIFICATION_NAMES = {"высшая": _l("высшая"), "первая": _l("первая"),
+                       "соответствие занимаемой должности": _l("соответствие занимаемой должности"),
+                       "без категории": _l("без категории")}
 TEACHER_FIELDS = ("full_name", "position", "subjects", "experience_years", "category", "is_part_time")
 STEP_FIELDS = ("kind", "title", "deadline", "provider", "status", "task_id")
 MIN_GROUP = 3  # aggregates over fewer teachers are not shown to wider audiences
@@ -75,6 +84,10 @@ def teachers_of(school_id, archived=False):
 def add_teacher(actor, school, data):
     teacher = Teacher(municipality_id=school.municipality_id, school_id=school.id, **data)
     return create(actor, teacher, TEACHER_FIELDS, scope=f"diagnostics:{school.id}")
+
+
+def save_teacher(actor, teacher, data, version):
+    return save_changes(actor, teacher, data, version, scope=f"diagnostics:{teacher.school_id}")
 
 
 def set_archived(actor, teacher, archived, version):
@@ -175,6 +188,12 @@ def create_session(actor, school, data):
 def findings_of(session_id, teacher_id):
     return {f.area_id: f for f in db.session.scalars(select(DeficitFinding).where(
         DeficitFinding.session_id == session_id, DeficitFinding.teacher_id == teacher_id))}
+
+
+def assessed_in(session_id):
+    """Ids of the teachers with findings in a session."""
+    return set(db.session.scalars(select(DeficitFinding.teacher_id).where(
+        DeficitFinding.session_id == session_id).distinct()))
 
 
 def previous_session(session):
@@ -278,6 +297,32 @@ def heatmap(municipality_id):
 def steps_of(teacher):
     return db.session.scalars(select(RouteStep).where(RouteStep.teacher_id == teacher.id)
                               .options(selectinload(RouteStep.areas)).order_by(RouteStep.deadline)).all()
+
+
+def areas_by_id(municipality_id, ids):
+    """The municipality's deficit areas among `ids` (a form's choices, checked against the catalogue)."""
+    if not ids:
+        return []
+    return db.session.scalars(select(DeficitArea).where(DeficitArea.id.in_(ids),
+                                                        DeficitArea.municipality_id == municipality_id)).all()
+
+
+def route_tasks(teacher):
+    """Programme tasks a route step may point at: the tutoring and qualification sections of the
+    programmes of the teacher's school."""
+    programme_ids = select(Programme.id).join(Partnership).where(Partnership.school_id == teacher.school_id)
+    return db.session.scalars(select(Task).join(Section).where(
+        Task.programme_id.in_(programme_ids), Section.code.in_(("tutoring", "qualification")))
+        .order_by(Task.position)).all()
+
+
+def save_step(actor, step, data, areas, version):
+    """A route step and the deficits it closes; a stale form changes neither."""
+    check_version(step, version, mine=data)
+    step.areas = areas
+    changes = save_changes(actor, step, data, version, scope=f"diagnostics:{step.teacher.school_id}")
+    db.session.flush()  # the areas, when no field changed
+    return changes
 
 
 def add_step(actor, teacher, data, areas):

@@ -1,12 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
 
 from ..forms import Form, NumberField
 
 RECOMMENDATION_STATUS_LABELS = {"open": _l("Открыта"), "in_work": _l("В работе"), "done": _l("Выполнена"),
                                 "rejected": _l("Не принята")}
+# A recommendation in these statuses says why (the reason is asked for and shown).
+REASON_STATUSES = frozenset({"rejected"})
 VISIT_STATUS_LABELS = {"planned": _l("Запланирован"), "draft": _l("Черновик"), "submitted": _l("Отправлен школе")}
+# Not yet sent to the school: shown muted in lists and the timeline.
+VISIT_STATUS_MUTED = frozenset({"planned", "draft"})
 
 
 class VisitForm(Form):
@@ -41,13 +46,16 @@ class RecommendationForm(Form):
 
 
 class RespondForm(Form):
-    status = SelectField(_l("Статус"), choices=list(RECOMMENDATION_STATUS_LABELS.items()))
-    reason = TextAreaField(_l("Почему не принята"), validators=[Optional(), Length(max=2000)])
+    """The status control of a recommendation row (one short line: a select and a text input)."""
+    status = SelectField(_l("Статус рекомендации"), choices=list(RECOMMENDATION_STATUS_LABELS.items()))
+    # Shown as one line (the row is one line), validated as the text it was before.
+    reason = TextAreaField(_l("Причина"), validators=[Optional(), Length(max=2000)], widget=TextInput(),
+                           render_kw={"placeholder": _l("причина, если не принята")})
     version = HiddenField()
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        if ok and self.status.data == "rejected" and not (self.reason.data or "").strip():
+        if ok and self.status.data in REASON_STATUSES and not (self.reason.data or "").strip():
             self.reason.errors.append(_l("Укажите причину, по которой рекомендация не принята."))
             ok = False
         return ok

@@ -4,9 +4,9 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
 from ..activity.labels import DAY, TEXT, Choice, Ref, register
-from ..teachers.models import Teacher
 from ..orgs.models import Organisation
 from ..programmes.models import Task
+from ..teachers.models import Teacher
 from .forms import RECOMMENDATION_STATUS_LABELS, VISIT_STATUS_LABELS
 from .models import Visit
 from .services import EVENT_FORMATS, RATING_LABELS, VISIT_FORMATS
@@ -19,7 +19,8 @@ def _ratings(value, names=None):
     counts = {}
     for rating in value.values():
         counts[rating] = counts.get(rating, 0) + 1
-    return "; ".join(f"{gettext(RATING_LABELS.get(r, ''))}: {n}" for r, n in sorted(counts.items()) if r in RATING_LABELS)
+    return "; ".join(f"{gettext(RATING_LABELS.get(r, ''))}: {n}" for r, n in sorted(counts.items())
+                     if r in RATING_LABELS)
 
 
 register("visit", _l("Выезд"), {

@@ -4,47 +4,68 @@ from datetime import date
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectField
 
-from ..activity.labels import N_
-from ..forms import db_int, form_errors
-
 from .. import policy
-from ..collab import uploads
-from .access import can_host_event
 from ..accounts.models import User
 from ..activity.services import history_of
 from ..collab import services as collab
+from ..collab import uploads
 from ..collab.forms import AttachmentForm, CommentForm
-from ..teachers.models import Teacher
 from ..editing import Conflict
-from ..extensions import db
-from ..timeutil import today
-from ..htmx import is_fragment_request, render
+from ..forms import db_int, form_errors
+from ..htmx import refused, render
+from ..htmx import respond as answer_inline
 from ..orgs.models import Organisation, Partnership
 from ..programmes.models import Section
+from ..teachers import services as teachers
+from ..teachers.models import Teacher
+from ..timeutil import today
 from . import bp, services
-from .forms import (RECOMMENDATION_STATUS_LABELS, VISIT_STATUS_LABELS, CoverageForm, CriterionForm, EventForm,
-                    ObservationForm, RecommendationForm, RespondForm, ToTaskForm, VisitForm)
+from .access import can_host_event
+from .forms import (
+    REASON_STATUSES,
+    RECOMMENDATION_STATUS_LABELS,
+    VISIT_STATUS_LABELS,
+    VISIT_STATUS_MUTED,
+    CoverageForm,
+    CriterionForm,
+    EventForm,
+    ObservationForm,
+    RecommendationForm,
+    RespondForm,
+    ToTaskForm,
+    VisitForm,
+)
 from .models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
 
-VISIT_LABELS = {"visit_date": _("Дата"), "format": _("Формат"), "purpose": _("Цель"), "findings": _("Выводы")}
-
+# The recommendation row: a partial, not a block of one page, because four places show it
+# (the visit page twice — its own and those to check —, the recommendation page, the school
+# timeline); `respond` answers its block "row".
+ROW = "visits/_recommendation_row.html"
 
 
 def _labels():
+    """Labels and display rules every visits template may use (from forms and services)."""
     return {"visit_formats": services.VISIT_FORMATS, "event_formats": services.EVENT_FORMATS,
             "rec_labels": RECOMMENDATION_STATUS_LABELS, "visit_status_labels": VISIT_STATUS_LABELS,
+            "visit_status_muted": VISIT_STATUS_MUTED, "reason_statuses": REASON_STATUSES,
             "rating_labels": services.RATING_LABELS}
 
 
+def _row_context():
+    """What the recommendation row needs besides the recommendation."""
+    return {"today": today(), "respond_form_for": _respond_form, **_labels()}
+
+
+def _respond_form(rec):
+    """The row's status control, filled in from the recommendation."""
+    return RespondForm(formdata=None, status=rec.status, reason=rec.reason, version=rec.version)
+
+
 def _people_choices():
-    users = db.session.scalars(select(User).where(User.municipality_id == current_user.municipality_id,
-                                                  User.is_active_account.is_(True),
-                                                  User.role.in_(("admin", "curator", "tutor")))
-                               .order_by(User.full_name)).all()
-    return [(u.id, f"{u.full_name}{' — ' + u.organisation.short_name if u.organisation else ''}") for u in users]
+    return [(u.id, f"{u.full_name}{' — ' + u.organisation.short_name if u.organisation else ''}")
+            for u in services.visit_people(current_user.municipality_id)]
 
 
 def _org_choices():
@@ -52,11 +73,7 @@ def _org_choices():
 
 
 def _pick(model, ids):
-    """Only objects of the user's municipality; unknown ids are ignored by the choices check."""
-    if not ids:
-        return []
-    return db.session.scalars(select(model).where(model.id.in_(ids),
-                                                  model.municipality_id == current_user.municipality_id)).all()
+    return services.pick(model, ids, current_user.municipality_id)
 
 
 def _visit_form(obj=None, formdata=True):
@@ -97,18 +114,17 @@ def _visit_data(form, municipality, visit=None):
 def visits():
     policy.require("view")
     args = request.args
-    filters = {"school": args.get("school", type=db_int), "format": args.get("format", ""),
-               "person": args.get("person", type=db_int), "date_from": _date(args.get("date_from")),
-               "date_to": _date(args.get("date_to"))}
+    municipality = current_user.municipality
+    filters = {"q": args.get("q", "")[:100], "school": args.get("school", type=db_int),
+               "format": args.get("format", ""), "person": args.get("person", type=db_int),
+               "date_from": _date(args.get("date_from")), "date_to": _date(args.get("date_to"))}
     found = services.search_visits(filters)
-    gaps = services.coverage_gaps(current_user.municipality) if policy.can("compare_schools", current_user.municipality) \
-        else []
-    schools = [p.school for p in db.session.scalars(policy.visible(Partnership)
-                                                     .where(Partnership.is_active.is_(True)))]
+    gaps = services.coverage_gaps(municipality) if policy.can("compare_schools", municipality) else []
+    schools = services.supported_schools()
     next_visits = services.next_planned_visits([p.id for p, _last in gaps], current_user.municipality)
     return render("visits/list.html", block="results", visits=found, filters=filters, gaps=gaps, schools=schools,
                   next_visits=next_visits,
-                  people=_people_choices(), coverage_form=CoverageForm(weeks=current_user.municipality.visit_coverage_weeks),
+                  people=_people_choices(), coverage_form=CoverageForm(weeks=municipality.visit_coverage_weeks),
                   can_visit=bool(services.visitable_partnerships()), **_labels())
 
 
@@ -124,12 +140,10 @@ def coverage_setting():
     municipality = policy.require("manage")
     form = CoverageForm()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("visits.visits")), 303
-    municipality.visit_coverage_weeks = form.weeks.data
-    db.session.flush()
+        return refused(url_for("visits.visits"), form_errors(form))
+    services.set_coverage_weeks(municipality, form.weeks.data)
     flash(_("Порог предупреждения: %(n)s нед.", n=form.weeks.data), "success")
-    return redirect(url_for("visits.visits"))
+    return redirect(url_for("visits.visits"), 303)
 
 
 @bp.route("/visits/new", methods=["GET", "POST"])
@@ -159,19 +173,28 @@ def new_visit():
 
 def _visit_page(visit, status=200, **extra):
     criteria = services.checklist(visit.municipality_id)
-    observations = db.session.scalars(select(LessonObservation).where(LessonObservation.visit_id == visit.id)
-                                      .order_by(LessonObservation.id)).all()
-    recs = db.session.scalars(select(Recommendation).where(Recommendation.visit_id == visit.id)
-                              .order_by(Recommendation.id)).all()
+    recs = services.recommendations_of(visit)
     programme, sections = services.sections_for(recs[0]) if recs else (None, [])
     obs_form = extra.pop("obs_form", None) or _observation_form(visit, criteria)
     rec_form = extra.pop("rec_form", None) or _recommendation_form(visit)
-    return render("visits/visit.html", status=status, visit=visit, criteria=criteria, observations=observations,
-                  recommendations=recs, to_check=services.open_recommendations_of(visit.partnership_id, visit),
-                  programme=programme, sections=sections, obs_form=obs_form, rec_form=rec_form,
-                  respond_form=RespondForm(), comment_form=CommentForm(), upload_form=AttachmentForm(),
+    return render("visits/visit.html", status=status, visit=visit, criteria=criteria,
+                  observations=services.observations_of(visit), recommendations=recs,
+                  to_check=services.open_recommendations_of(visit.partnership_id, visit),
+                  programme=programme, to_task_form=_to_task_form(sections), obs_form=obs_form, rec_form=rec_form,
+                  actions=services.visit_actions(visit), comment_form=CommentForm(), upload_form=AttachmentForm(),
                   comments=collab.comments_of(visit), attachments=uploads.attachments_of(visit),
-                  history=history_of(visit), today=today(), **_labels(), **extra)
+                  history=history_of(visit), **_row_context(), **extra)
+
+
+def _to_task_form(sections):
+    """«В программу»: the sections of the school's current programme, numbered as on its page."""
+    form = ToTaskForm(formdata=None)
+    form.section_id.choices = [(s.id, f"{n}. {_shortened(s.title, 70)}") for n, s in enumerate(sections, start=1)]
+    return form
+
+
+def _shortened(text, length):
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
 
 
 def _observation_form(visit, criteria, obj=None, formdata=True):
@@ -183,9 +206,8 @@ def _observation_form(visit, criteria, obj=None, formdata=True):
                                                                           services.RATING_LABELS.items()],
                                               default=str((obj.ratings or {}).get(str(c.id), "")) if obj else ""))
     form = Form(prefix="obs") if formdata else Form(prefix="obs", obj=obj)
-    teachers = db.session.scalars(select(Teacher).where(Teacher.school_id == visit.school_id,
-                                                        Teacher.is_archived.is_(False)).order_by(Teacher.full_name)).all()
-    form.teacher_id.choices = [(0, "—")] + [(t.id, f"{t.full_name}, {t.subjects}") for t in teachers]
+    form.teacher_id.choices = [(0, "—")] + [(t.id, f"{t.full_name}, {t.subjects}")
+                                            for t in teachers.teachers_of(visit.school_id)]
     if obj is not None and not formdata:
         form.teacher_id.data = obj.teacher_id or 0
         form.version.data = obj.version
@@ -201,11 +223,7 @@ def _observation_data(form, criteria):
 
 def _recommendation_form(visit, obj=None, formdata=True):
     form = RecommendationForm(prefix="rec") if formdata else RecommendationForm(prefix="rec", obj=obj)
-    users = db.session.scalars(select(User).where(User.municipality_id == visit.municipality_id,
-                                                  User.is_active_account.is_(True),
-                                                  User.organisation_id == visit.school_id)
-                               .order_by(User.full_name)).all()
-    form.owner_user_id.choices = [(0, "—")] + [(u.id, u.full_name) for u in users]
+    form.owner_user_id.choices = [(0, "—")] + [(u.id, u.full_name) for u in services.school_people(visit)]
     if obj is not None and not formdata:
         form.owner_user_id.data = obj.owner_user_id or 0
         form.version.data = obj.version
@@ -226,10 +244,9 @@ def edit_visit(visit_id):
         try:
             services.save_visit(current_user, visit, data, form.version.data, _pick(User, form.people.data),
                                 _pick(Organisation, form.organisations.data))
-        except Conflict as exc:
-            db.session.rollback()
-            form.version.data = policy.load(Visit, visit_id, "edit").version
-            return render("visits/form.html", form=form, visit=visit, conflict=exc, labels=VISIT_LABELS, status=409)
+        except Conflict as exc:  # the 409 rolls the request back
+            form.version.data = exc.current.version
+            return render("visits/form.html", form=form, visit=visit, conflict=exc, status=409)
         flash(_("Выезд сохранён."), "success")
         return redirect(url_for("visits.visit", visit_id=visit.id))
     return render("visits/form.html", form=form, visit=visit, status=422 if request.method == "POST" else 200)
@@ -238,48 +255,39 @@ def edit_visit(visit_id):
 @bp.post("/visits/<int:visit_id>/submit")
 def submit_visit(visit_id):
     visit = policy.load(Visit, visit_id, "edit")
-    if visit.status == "planned":
-        flash(_("Выезд ещё не проведён: откройте «Изменить», снимите отметку «Запланирован» и заполните выводы."),
-              "error")
-        return redirect(url_for("visits.visit", visit_id=visit.id)), 303
-    if visit.status != "draft":
-        flash(_("Выезд уже отправлен."), "info")
-        return redirect(url_for("visits.visit", visit_id=visit.id)), 303
-    if not visit.findings.strip():
-        flash(_("Перед отправкой заполните выводы выезда."), "error")
-        return redirect(url_for("visits.visit", visit_id=visit.id)), 303
+    page = url_for("visits.visit", visit_id=visit.id)
+    refusal = services.submit_refusal(visit)
+    if refusal:
+        return refused(page, *refusal)
     try:
         services.submit_visit(current_user, visit)
     except Conflict:
-        flash(_("Выезд изменил другой участник. Проверьте и отправьте ещё раз."), "warning")
-        return redirect(url_for("visits.visit", visit_id=visit.id)), 303
+        return refused(page, _("Выезд изменил другой участник. Проверьте и отправьте ещё раз."), "warning")
     flash(_("Выезд отправлен: школа получила уведомление с выводами."), "success")
-    return redirect(url_for("visits.visit", visit_id=visit.id))
+    return redirect(page, 303)
 
 
 @bp.post("/visits/<int:visit_id>/comments")
 def comment_visit(visit_id):
     visit = policy.load(Visit, visit_id, "comment")
     form = CommentForm()
-    if form.validate_on_submit():
-        participants = db.session.scalars(select(User).where(
-            User.municipality_id == visit.municipality_id, User.is_active_account.is_(True),
-            User.organisation_id.in_((visit.school_id, visit.partnership.tutor_school_id))
-            | (User.id == visit.partnership.curator_id))).all()
-        collab.add_comment(current_user, visit, form.body.data, visit.scope,
-                           url_for("visits.visit", visit_id=visit.id), participants)
-    else:
-        flash(form_errors(form), "error")
-    return redirect(url_for("visits.visit", visit_id=visit.id, _anchor="comments"))
+    page = url_for("visits.visit", visit_id=visit.id, _anchor="comments")
+    if not form.validate_on_submit():
+        return refused(page, form_errors(form))
+    collab.add_comment(current_user, visit, form.body.data, visit.scope,
+                       url_for("visits.visit", visit_id=visit.id), services.visit_participants(visit))
+    return redirect(page, 303)
 
 
 @bp.post("/visits/<int:visit_id>/attachments")
 def upload_visit(visit_id):
     visit = policy.load(Visit, visit_id, "edit")
     attachment, message, category = uploads.attach_from_form(AttachmentForm(), current_user, visit, visit.scope)
+    page = url_for("visits.visit", visit_id=visit.id, _anchor="files")
+    if not attachment:
+        return refused(page, message, category)
     flash(message, category)
-    target = redirect(url_for("visits.visit", visit_id=visit.id, _anchor="files"))
-    return target if attachment else (target, 303)
+    return redirect(page, 303)
 
 # --- Lesson observations --------------------------------------------------------------
 
@@ -309,12 +317,11 @@ def edit_observation(observation_id):
         data, ratings = _observation_data(form, criteria)
         data["ratings"] = ratings
         try:
-            services.save_changes(current_user, obs, data, form.version.data, scope=visit.scope,
-                                  message=N_("Посещение урока"))
+            services.save_observation(current_user, obs, data, form.version.data)
         except Conflict as exc:
             form.version.data = exc.current.version
             return render("visits/observation_form.html", form=form, obs=obs, visit=visit, conflict=exc,
-                          labels={}, status=409)
+                          status=409)
         flash(_("Посещение урока сохранено."), "success")
         return redirect(url_for("visits.visit", visit_id=visit.id, _anchor="observations"))
     if request.method == "POST":
@@ -341,27 +348,27 @@ def add_recommendation(visit_id):
 def recommendation(rec_id):
     rec = policy.load(Recommendation, rec_id, "view")
     programme, sections = services.sections_for(rec)
-    form = _recommendation_form(rec.visit or rec, rec, formdata=False) if rec.visit else None
-    return render("visits/recommendation.html", rec=rec, form=form, respond_form=RespondForm(),
-                  programme=programme, sections=sections, history=history_of(rec), today=today(), **_labels())
+    form = _recommendation_form(rec.visit, rec, formdata=False) if rec.visit else None
+    return render("visits/recommendation.html", rec=rec, form=form, programme=programme,
+                  to_task_form=_to_task_form(sections), history=history_of(rec), **_row_context())
 
 
 @bp.post("/recommendations/<int:rec_id>/edit")
 def edit_recommendation(rec_id):
     rec = policy.load(Recommendation, rec_id, "edit")
     form = _recommendation_form(rec.visit, rec) if rec.visit else abort(404)
+    page = url_for("visits.recommendation", rec_id=rec.id)
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("visits.recommendation", rec_id=rec.id)), 303
+        return refused(page, form_errors(form))
     data = {f: getattr(form, f).data for f in services.RECOMMENDATION_FIELDS}
     data["owner_user_id"] = data["owner_user_id"] or None
     try:
         services.save_recommendation(current_user, rec, data, form.version.data)
     except Conflict:
-        flash(_("Рекомендацию уже изменил другой участник: ниже текущая версия. Внесите правку заново."), "warning")
-        return redirect(url_for("visits.recommendation", rec_id=rec.id)), 303
+        return refused(page, _("Рекомендацию уже изменил другой участник: ниже текущая версия. "
+                                "Внесите правку заново."), "warning")
     flash(_("Рекомендация сохранена."), "success")
-    return redirect(url_for("visits.recommendation", rec_id=rec.id))
+    return redirect(page, 303)
 
 
 @bp.post("/recommendations/<int:rec_id>/status")
@@ -372,53 +379,45 @@ def respond(rec_id):
     checking = request.form.get("visit", type=db_int)
     visit = policy.load(Visit, checking, "edit") if checking else None
     form = RespondForm()
-    status = 200
-    if form.validate_on_submit():
+    status, message, conflict = 200, None, None
+    if not form.validate_on_submit():
+        status, message = 422, (form_errors(form), "error")
+    else:
         try:
             services.respond(current_user, rec, form.status.data, form.reason.data, form.version.data, visit)
-        except Conflict as exc:
-            db.session.rollback()
-            rec = policy.load(Recommendation, rec_id, "respond")
-            return _rec_answer(rec, visit, form, 409, conflict=exc)
-    else:
-        status = 422
-    return _rec_answer(rec, visit, form, status)
-
-
-def _rec_answer(rec, visit, form, status, **extra):
-    if is_fragment_request():
-        return render("visits/_recommendation_row.html", status=status, rec=rec, checking=visit, form=form,
-                      respond_form=RespondForm(), today=today(), **_labels(), **extra)
-    if status >= 400:
-        flash(form_errors(form) or _("Рекомендацию уже изменил другой участник."), "error")
-    target = url_for("visits.visit", visit_id=visit.id, _anchor="to-check") if visit else \
+            message = (_("Статус рекомендации: %(status)s.", status=RECOMMENDATION_STATUS_LABELS[rec.status]),
+                       "success")
+            form = None  # the row shows the saved recommendation (its new version), not what was sent
+        except Conflict as exc:  # theirs beside mine; saving again (with their version) writes mine
+            status, conflict = 409, exc  # without JavaScript: the standard 409 message (htmx.respond)
+            rec = exc.current
+            form.version.data = rec.version
+    fallback = url_for("visits.visit", visit_id=visit.id, _anchor="to-check") if visit else \
         url_for("visits.recommendation", rec_id=rec.id)
-    return redirect(target), (303 if status >= 400 else 302)
+    return answer_inline(ROW, "row", fallback=fallback, status=status, message=message, context=_row_context,
+                         rec=rec, checking=visit, row_form=form, conflict=conflict)
 
 
 @bp.post("/recommendations/<int:rec_id>/task")
 def recommendation_to_task(rec_id):
     rec = policy.load(Recommendation, rec_id, "edit")
+    page = url_for("visits.recommendation", rec_id=rec.id)
     programme, sections = services.sections_for(rec)
     if programme is None:
-        flash(_("У школы нет действующей программы: рекомендацию некуда добавить."), "error")
-        return redirect(url_for("visits.recommendation", rec_id=rec.id)), 303
+        return refused(page, _("У школы нет действующей программы: рекомендацию некуда добавить."))
     policy.authorize("edit", programme)
     if rec.task_id:
-        flash(_("Рекомендация уже в программе."), "info")
-        return redirect(url_for("programmes.task", task_id=rec.task_id)), 303
+        return refused(url_for("programmes.task", task_id=rec.task_id), _("Рекомендация уже в программе."), "info")
     form = ToTaskForm()
     form.section_id.choices = [(s.id, s.title) for s in sections]
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("visits.recommendation", rec_id=rec.id)), 303
+        return refused(page, form_errors(form))
     section = policy.load(Section, form.section_id.data, "edit")
     try:
         task = services.to_task(current_user, rec, section)
-    except Conflict:
-        db.session.rollback()  # the task added a moment ago goes too: the action is whole or nothing
-        flash(_("Рекомендацию только что изменил другой участник. Проверьте её и повторите."), "warning")
-        return redirect(url_for("visits.recommendation", rec_id=rec.id)), 303
+    except Conflict:  # the task added a moment ago goes too: the action is whole or nothing
+        return refused(page, _("Рекомендацию только что изменил другой участник. Проверьте её и повторите."),
+                        "warning")
     flash(_("Рекомендация стала мероприятием программы."), "success")
     return redirect(url_for("programmes.task", task_id=task.id))
 
@@ -429,7 +428,7 @@ def recommendation_to_task(rec_id):
 def school_timeline(org_id):
     school = policy.load(Organisation, org_id, "view")
     items, recs = services.school_timeline(school)
-    return render("visits/school.html", school=school, items=items, recs=recs, today=today(), **_labels())
+    return render("visits/school.html", school=school, items=items, recs=recs, **_row_context())
 
 
 @bp.get("/visits/curators")
@@ -438,8 +437,7 @@ def curators():
     if current_user.role == "curator":  # a curator sees their own schools; the others, every curator's
         people = [current_user._get_current_object()]
     else:
-        people = db.session.scalars(select(User).where(User.municipality_id == current_user.municipality_id,
-                                                       User.role == "curator").order_by(User.full_name)).all()
+        people = services.curators(current_user.municipality_id)
     return render("visits/curators.html", rows=[(c, services.curator_overview(c)) for c in people],
                   today=today())
 
@@ -454,17 +452,15 @@ def checklist():
         policy.require("manage")
         if form.validate_on_submit():
             services.add_criterion(current_user, municipality.id, form.text.data)
-            return redirect(url_for("visits.checklist"))
+            return redirect(url_for("visits.checklist"), 303)
     return render("visits/checklist.html", items=services.checklist(municipality.id, active_only=False), form=form,
                   status=422 if request.method == "POST" else 200)
 
 
 @bp.post("/visits/checklist/<int:criterion_id>")
 def toggle_criterion(criterion_id):
-    item = policy.load(ObservationCriterion, criterion_id, "edit")
-    item.is_active = not item.is_active
-    db.session.flush()
-    return redirect(url_for("visits.checklist"))
+    services.toggle_criterion(policy.load(ObservationCriterion, criterion_id, "edit"))
+    return redirect(url_for("visits.checklist"), 303)
 
 
 # --- Events -------------------------------------------------------------------------
@@ -484,10 +480,8 @@ def _event_form(obj=None, formdata=True):
 @bp.get("/events")
 def events():
     policy.require("view")
-    items = db.session.scalars(select(Event).where(Event.municipality_id == current_user.municipality_id)
-                               .order_by(Event.event_date.desc())).all()
-    return render("visits/events.html", events=items, can_create=policy.can("create_event", current_user.municipality),
-                  **_labels())
+    return render("visits/events.html", events=services.events_of(current_user.municipality_id),
+                  can_create=policy.can("create_event", current_user.municipality), **_labels())
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -519,15 +513,12 @@ def edit_event(event_id):
     item = policy.load(Event, event_id, "edit")
     form = _event_form(item, formdata=request.method == "POST")
     if form.validate_on_submit():
-        item.schools = _pick(Organisation, form.schools.data)
         try:
-            services.save_changes(current_user, item, {f: getattr(form, f).data for f in services.EVENT_FIELDS},
-                                  form.version.data, scope=item.scope, message=N_("Мероприятие: %(title)s"),
-                                  params={"title": item.title})
-            db.session.flush()
-        except Conflict as exc:
-            db.session.rollback()
-            return render("visits/event_form.html", form=form, event=item, conflict=exc, labels={}, status=409)
+            services.save_event(current_user, item, {f: getattr(form, f).data for f in services.EVENT_FIELDS},
+                                form.version.data, _pick(Organisation, form.schools.data))
+        except Conflict as exc:  # the 409 rolls the request back
+            form.version.data = exc.current.version
+            return render("visits/event_form.html", form=form, event=item, conflict=exc, status=409)
         flash(_("Мероприятие сохранено."), "success")
         return redirect(url_for("visits.event", event_id=item.id))
     return render("visits/event_form.html", form=form, event=item, status=422 if request.method == "POST" else 200)

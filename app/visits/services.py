@@ -7,13 +7,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from .. import policy, signals
+from .. import catalogue, policy, signals, transaction
 from ..accounts.models import User
 from ..activity.labels import N_
 from ..activity.services import diff, record
 from ..collab import services as collab
-from .. import catalogue
-from ..editing import create, save_changes  # noqa: F401  (routes use save_changes)
+from ..editing import create, save_changes
 from ..extensions import db
 from ..orgs.models import Municipality, Organisation, Partnership
 from ..programmes import services as programmes
@@ -21,6 +20,7 @@ from ..programmes.models import Programme, Section
 from ..timeutil import today, utcnow
 from ..ui import show_date
 from ..versioning import check_version, stale_as_conflict
+from .forms import REASON_STATUSES
 from .models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
 
 VISIT_FORMATS = {f["code"]: f["name"] for f in catalogue.VISIT_FORMATS} | {"other": "другое"}
@@ -69,7 +69,64 @@ def add_criterion(actor, municipality_id, text):
     db.session.flush()
 
 
+def toggle_criterion(criterion):
+    """Switch a criterion off (new observations no longer rate it) or back on."""
+    criterion.is_active = not criterion.is_active
+    db.session.flush()
+
+
+# --- Who and what a visit names ------------------------------------------------------------
+
+def pick(model, ids, municipality_id):
+    """The `model` rows of these ids in the municipality (other ids are ignored: the form's
+    choices already refused them)."""
+    if not ids:
+        return []
+    return db.session.scalars(select(model).where(model.id.in_(ids), model.municipality_id == municipality_id)).all()
+
+
+def visit_people(municipality_id):
+    """Who may go on a visit: the municipality's active department, curator and tutor accounts."""
+    return db.session.scalars(select(User).where(User.municipality_id == municipality_id,
+                                                 User.is_active_account.is_(True),
+                                                 User.role.in_(("admin", "curator", "tutor")))
+                              .order_by(User.full_name)).all()
+
+
+def school_people(visit):
+    """The school's active accounts: whom a recommendation of the visit may be addressed to."""
+    return db.session.scalars(select(User).where(User.municipality_id == visit.municipality_id,
+                                                 User.is_active_account.is_(True),
+                                                 User.organisation_id == visit.school_id)
+                              .order_by(User.full_name)).all()
+
+
+def visit_participants(visit):
+    """Whom a comment on the visit concerns: the school team, the tutor school, the curator."""
+    return db.session.scalars(select(User).where(
+        User.municipality_id == visit.municipality_id, User.is_active_account.is_(True),
+        User.organisation_id.in_((visit.school_id, visit.partnership.tutor_school_id))
+        | (User.id == visit.partnership.curator_id))).all()
+
+
+def curators(municipality_id):
+    return db.session.scalars(select(User).where(User.municipality_id == municipality_id,
+                                                 User.role == "curator").order_by(User.full_name)).all()
+
+
 # --- Visits -----------------------------------------------------------------------------
+
+def set_coverage_weeks(municipality, weeks):
+    """After how many weeks without a visit a school is listed as not visited."""
+    municipality.visit_coverage_weeks = weeks
+    db.session.flush()
+
+
+def supported_schools():
+    """The schools of the active partnerships the current user sees (the list's school filter)."""
+    return [p.school for p in db.session.scalars(policy.visible(Partnership).where(Partnership.is_active.is_(True))
+                                                 .options(joinedload(Partnership.school)))]
+
 
 def visitable_partnerships():
     """Partnerships whose school the current user may record visits for."""
@@ -128,24 +185,54 @@ def save_visit(actor, visit, data, version, people, organisations):
     return {**changes, **participants}
 
 
+def visit_actions(visit, user=None):
+    """What the visit page offers: a planned visit is filled in once held (the form records
+    that), a draft is edited and sent to the school, a sent one is still edited."""
+    if not policy.can("edit", visit, user):
+        return frozenset()
+    return {"planned": frozenset({"fill_in"}), "draft": frozenset({"edit", "submit"})}.get(
+        visit.status, frozenset({"edit"}))
+
+
+def submit_refusal(visit):
+    """Why the visit cannot be sent to the school now, as (message, flash category), or None."""
+    if visit.status == "planned":
+        return _("Выезд ещё не проведён: откройте «Изменить», снимите отметку «Запланирован» и заполните "
+                 "выводы."), "error"
+    if visit.status != "draft":
+        return _("Выезд уже отправлен."), "info"
+    if not visit.findings.strip():
+        return _("Перед отправкой заполните выводы выезда."), "error"
+    return None
+
+
 def submit_visit(actor, visit):
     """Draft → submitted; the school team learns of the findings at once."""
     visit.status = "submitted"
     visit.submitted_at = utcnow()
     with stale_as_conflict(visit):
         db.session.flush()
-        record(actor, visit, "status", {"status": ["draft", "submitted"]}, message=N_("Выезд отправлен: %(visit_date)s"),
-               params={"visit_date": visit.visit_date.isoformat()}, scope=visit.scope)
+        record(actor, visit, "status", {"status": ["draft", "submitted"]},
+               message=N_("Выезд отправлен: %(visit_date)s"), params={"visit_date": visit.visit_date.isoformat()},
+               scope=visit.scope)
         team = db.session.scalars(select(User).where(User.organisation_id == visit.school_id,
                                                      User.role == "school")).all()
         collab.notify(team, "visit", N_("Итоги выезда %(visit_date)s (%(format)s): %(findings)s"),
-                      {"visit_date": visit.visit_date.isoformat(), "format": visit.format, "findings": visit.findings[:200]},
+                      {"visit_date": visit.visit_date.isoformat(), "format": visit.format,
+                       "findings": visit.findings[:200]},
                       url_for("visits.visit", visit_id=visit.id), visit, actor)
         db.session.flush()
 
 
 def search_visits(filters):
+    """The visits the user sees, newest first. `q`: part of the school's name or of a
+    participant's name (what every reader of the list sees; not the purpose, which only
+    text readers do)."""
     query = policy.visible(Visit).options(joinedload(Visit.school), selectinload(Visit.people))
+    if filters.get("q"):
+        like = f"%{filters['q'].strip().lower()}%"
+        query = query.where(or_(Visit.school.has(func.lower(Organisation.short_name).like(like)),
+                                Visit.people.any(func.lower(User.full_name).like(like))))
     if filters.get("school"):
         query = query.where(Visit.school_id == filters["school"])
     if filters.get("format"):
@@ -184,9 +271,23 @@ def open_recommendations_of(partnership_id, exclude_visit=None):
 
 # --- Observations and recommendations ------------------------------------------------------
 
+def observations_of(visit):
+    return db.session.scalars(select(LessonObservation).where(LessonObservation.visit_id == visit.id)
+                              .order_by(LessonObservation.id)).all()
+
+
+def recommendations_of(visit):
+    return db.session.scalars(select(Recommendation).where(Recommendation.visit_id == visit.id)
+                              .order_by(Recommendation.id)).all()
+
+
 def add_observation(actor, visit, data, ratings):
     obs = LessonObservation(municipality_id=visit.municipality_id, visit_id=visit.id, ratings=ratings, **data)
     return create(actor, obs, OBSERVATION_FIELDS, scope=visit.scope, message=N_("Посещение урока"))
+
+
+def save_observation(actor, obs, data, version):
+    return save_changes(actor, obs, data, version, scope=obs.visit.scope, message=N_("Посещение урока"))
 
 
 def add_recommendation(actor, visit, data):
@@ -226,7 +327,7 @@ def _notify_owner(actor, rec):
 
 def respond(actor, rec, status, reason, version, visit=None):
     """Change a recommendation's status (the follow-through of a later visit passes `visit`)."""
-    data = {"status": status, "reason": reason if status == "rejected" else rec.reason}
+    data = {"status": status, "reason": reason if status in REASON_STATUSES else rec.reason}
     if status in ("done", "rejected"):
         data["closed_at"] = rec.closed_at or utcnow()
     else:
@@ -284,21 +385,25 @@ def task_links(task):
 
 
 def deadline_reminders(days=3, now=None):
-    """Notify owners of open recommendations whose deadline is within `days` (once each)."""
-    recs = []
+    """Notify owners of open recommendations whose deadline is within `days` (once each): daily
+    by `flask remind-overdue`. Commits every `transaction.BATCH` recommendations, as the task
+    reminders do: no long transaction, and what was sent stays sent if the job stops."""
+    rec_ids = []
     for municipality in db.session.scalars(select(Municipality)).all():  # each by its own today
         day = now or today(municipality)
-        recs += db.session.scalars(select(Recommendation).where(
+        rec_ids += db.session.scalars(select(Recommendation.id).where(
             Recommendation.municipality_id == municipality.id,
             Recommendation.status.in_(("open", "in_work")), Recommendation.owner_user_id.is_not(None),
-            Recommendation.deadline <= day + timedelta(days=days))).all()
+            Recommendation.deadline <= day + timedelta(days=days)).order_by(Recommendation.id)).all()
     sent = 0
-    for rec in recs:
-        owner = db.session.get(User, rec.owner_user_id)
-        if collab.notify_once(owner, "deadline", N_("Срок рекомендации %(deadline)s: «%(text)s»"),
-                              {"deadline": rec.deadline.isoformat(), "text": rec.text[:150]}, url_for("visits.recommendation", rec_id=rec.id), rec):
-            sent += 1
-    db.session.commit()
+    for batch in transaction.batches(rec_ids):
+        # Loaded per batch: a commit expires what was loaded before it.
+        for rec in db.session.scalars(select(Recommendation).where(Recommendation.id.in_(batch))
+                                      .options(joinedload(Recommendation.owner_user))):
+            if collab.notify_once(rec.owner_user, "deadline", N_("Срок рекомендации %(deadline)s: «%(text)s»"),
+                                  {"deadline": rec.deadline.isoformat(), "text": rec.text[:150]},
+                                  url_for("visits.recommendation", rec_id=rec.id), rec):
+                sent += 1
     return sent
 
 
@@ -334,6 +439,22 @@ def curator_overview(curator):
 
 
 # --- Events -------------------------------------------------------------------------------
+
+def events_of(municipality_id):
+    return db.session.scalars(select(Event).where(Event.municipality_id == municipality_id)
+                              .order_by(Event.event_date.desc())).all()
+
+
+def save_event(actor, event, data, version, schools):
+    """Fields and participating schools in one save (the version is checked before anything
+    changes, so a stale form touches neither)."""
+    check_version(event, version, mine=data)
+    event.schools = schools
+    changes = save_changes(actor, event, data, version, scope=event.scope, message=N_("Мероприятие: %(title)s"),
+                           params={"title": event.title})
+    db.session.flush()
+    return changes
+
 
 def create_event(actor, data, schools):
     event = Event(municipality_id=actor.municipality_id, created_by_id=actor.id, **data)
