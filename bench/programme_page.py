@@ -47,7 +47,7 @@ META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 FORM = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 TASK_ROW = re.compile(r'<tr id="task-\d+".*?</tr>', re.S)
 # A row's version: a hidden input (before) or the status control's hx-vals (after).
-ROW_VERSION = re.compile(r'name="version" value="(\d+)"|&#34;version&#34;: (\d+)|"version": (\d+)')
+ROW_VERSION = re.compile(r'name="version" value="(\d+)"|"version": ?(\d+)')
 
 
 def build(url):
@@ -149,7 +149,8 @@ def main():
     print(f"  programme page, {page_bytes} bytes: nothing cached {cold_median:.1f} ms (max {cold_max:.1f}); "
           f"after a change (rows reused) {changed_median:.1f} ms (max {changed_max:.1f}); "
           f"unchanged (page reused) {page_median:.1f} ms (max {page_max:.1f})")
-    print(f"  task update:    median {statistics.median(update_times):.1f} ms, response {max(sizes)} bytes (target < 3072)")
+    print(f"  task update:    median {statistics.median(update_times):.1f} ms, "
+          f"response {max(sizes)} bytes (target < 3072)")
     print(f"  nothing-changed live check: median {live_median:.2f} ms, HTTP {nothing_status}, "
           f"{nothing_queries} SQL statements, 0 bytes, no rendering")
     print(f"  save → visible in another session: median {statistics.median(latencies):.0f} ms, "

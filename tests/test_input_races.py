@@ -16,11 +16,11 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 from flask import request
+from test_access import _rules, _url
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from helpers import database_fingerprint
-from test_access import _rules, _url
 
 BAD_VERSIONS = ("abc", "", "1e9999", "-1", "1.0", "１", "99999999999999999999", "0x1")
 MALFORMED = "Форма пришла повреждённой"
@@ -339,8 +339,8 @@ def test_first_score_inserted_by_someone_else_between_read_and_write(login_as, a
 
 def test_deleting_an_antirisk_section_keeps_the_risk_and_says_so(login_as, app, demo):
     from app.activity.models import ActivityEvent
-    from app.selection.models import RiskFactor, SchoolRisk
     from app.programmes.models import Indicator, Section
+    from app.selection.models import RiskFactor, SchoolRisk
 
     curator = login_as("curator")
     with app.app_context():

@@ -52,7 +52,7 @@ def test_programme_from_template(app, login_as):
                                       .order_by(Section.position)).all()
         assert [s.is_mandatory for s in sections] == [True] * 4
         assert sections[0].title.startswith("Выявление профессиональных затруднений педагогов")
-        from app.demo.content import MANDATORY_SECTIONS
+        from app.catalogue import MANDATORY_SECTIONS
 
         assert [s.title for s in sections] == [m["title"] for m in MANDATORY_SECTIONS]
         periods = db.session.scalars(sa.select(ReportingPeriod).where(ReportingPeriod.programme_id == programme_id)

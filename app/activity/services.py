@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..extensions import db
 from .models import ActivityEvent, ScopeRevision
 
+
 @event.listens_for(db.session, "before_flush")
 def _bump_scope_revisions(session, flush_context, instances):
     """Every change recorded in a scope bumps the scope's revision in the same transaction,

@@ -2,9 +2,8 @@ from flask import redirect, url_for
 from flask_login import current_user
 
 from .. import policy
-from . import uploads
 from ..htmx import render
-from . import bp, services
+from . import bp, services, uploads
 from .models import Attachment, Notification
 
 

@@ -32,7 +32,8 @@ def notify(users, kind, message, params=None, url="", obj=None, actor=None):
             continue
         seen.add(user.id)
         db.session.add(Notification(
-            municipality_id=user.municipality_id, user_id=user.id, kind=kind, message=message, params=params or {}, url=url[:300],
+            municipality_id=user.municipality_id, user_id=user.id, kind=kind, message=message, params=params or {},
+            url=url[:300],
             object_type=type(obj).__name__.lower() if obj is not None else "",
             object_id=getattr(obj, "id", None), actor_id=getattr(actor, "id", None)))
 

@@ -7,17 +7,23 @@ from flask import current_app, send_file
 from flask_babel import gettext as _
 
 MAX_BYTES = 10 * 1024 * 1024
+
+
+def _zip(head):
+    return head.startswith(b"PK\x03\x04")  # the Office and OpenDocument formats are zip files
+
+
 # extension -> (content type, check of the first bytes)
 ALLOWED = {
     "pdf": ("application/pdf", lambda head: head.startswith(b"%PDF")),
     "png": ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
     "jpg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
     "jpeg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", lambda h: h.startswith(b"PK\x03\x04")),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", lambda h: h.startswith(b"PK\x03\x04")),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", lambda h: h.startswith(b"PK\x03\x04")),
-    "odt": ("application/vnd.oasis.opendocument.text", lambda h: h.startswith(b"PK\x03\x04")),
-    "ods": ("application/vnd.oasis.opendocument.spreadsheet", lambda h: h.startswith(b"PK\x03\x04")),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _zip),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _zip),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", _zip),
+    "odt": ("application/vnd.oasis.opendocument.text", _zip),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", _zip),
     "doc": ("application/msword", lambda h: h.startswith(b"\xd0\xcf\x11\xe0")),
     "xls": ("application/vnd.ms-excel", lambda h: h.startswith(b"\xd0\xcf\x11\xe0")),
     "txt": ("text/plain", lambda h: _is_text(h)),
@@ -75,8 +81,8 @@ def send(stored_name, filename, content_type):
 
 def attach(actor, parent, file_storage, scope):
     """Store the file and record it against its parent object (history in the parent's scope)."""
-    from .models import Attachment
     from ..editing import create
+    from .models import Attachment
 
     filename, stored, content_type, size = store(file_storage)
     attachment = Attachment(municipality_id=parent.municipality_id, object_type=type(parent).__name__.lower(),
@@ -86,8 +92,8 @@ def attach(actor, parent, file_storage, scope):
 
 
 def attachments_of(obj):
-    from .models import Attachment
     from ..extensions import db
+    from .models import Attachment
 
     return db.session.scalars(db.select(Attachment).where(
         Attachment.object_type == type(obj).__name__.lower(), Attachment.object_id == obj.id)

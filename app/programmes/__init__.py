@@ -2,5 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("programmes", __name__)
 
-from . import access, routes  # noqa: E402,F401  (access: rules registered with the policy)
-from . import history  # noqa: E402,F401  (labels for history and notifications)
+# access: rules registered with the policy; history: labels for history and notifications.
+from . import access, history, routes

@@ -10,11 +10,18 @@ TASK_STATUS_LABELS = {"planned": _l("Запланировано"), "in_progress"
 PROGRAMME_STATUS_LABELS = {"draft": _l("Черновик"), "on_approval": _l("На согласовании"), "approved": _l("Утверждена"),
                            "in_progress": _l("Реализуется"), "completed": _l("Завершена"),
                            "closed": _l("Закрыта досрочно")}
-REPORT_STATUS_LABELS = {"draft": _l("Черновик"), "submitted": _l("Сдан куратору"), "returned": _l("Возвращён на доработку"),
+REPORT_STATUS_LABELS = {"draft": _l("Черновик"), "submitted": _l("Сдан куратору"),
+                        "returned": _l("Возвращён на доработку"),
                         "accepted": _l("Принят")}
 DIRECTION_LABELS = {"higher": _l("чем больше, тем лучше"), "lower": _l("чем меньше, тем лучше")}
 PASSPORT_LABELS = {"name": _l("Наименование программы"), "main_idea": _l("Основная идея"),
                    "risks": _l("Риски"), "resources": _l("Ресурсы")}
+# The button that takes a programme to each status (services.TRANSITIONS says who may).
+TRANSITION_LABELS = {"on_approval": _l("Отправить на согласование"), "draft": _l("Вернуть на доработку"),
+                     "approved": _l("Утвердить"), "in_progress": _l("Начать реализацию"),
+                     "completed": _l("Завершить"), "closed": _l("Закрыть досрочно")}
+LIGHT_LABELS = {"green": _l("в плане"), "yellow": _l("есть продвижение"), "red": _l("отстаёт"),
+                "grey": _l("нет данных")}
 NUMBER = NumberRange(-1e9, 1e9, _l("Число вне допустимого диапазона."))
 
 
@@ -93,7 +100,8 @@ class ReportForm(Form):
 class ReviewForm(Form):
     feedback = TextAreaField(_l("Обратная связь куратора"), validators=[DataRequired(_l("Напишите обратную связь.")),
                                                                         Length(max=20000)])
-    decision = SelectField(_l("Решение"), choices=[("accept", _l("Принять отчёт")), ("return", _l("Вернуть на доработку"))])
+    decision = SelectField(_l("Решение"), choices=[("accept", _l("Принять отчёт")),
+                                                    ("return", _l("Вернуть на доработку"))])
 
 
 assert set(TASK_STATUS_LABELS) == set(TASK_STATUSES) and set(DIRECTION_LABELS) == set(DIRECTIONS)

@@ -12,18 +12,17 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import policy, signals
+from .. import catalogue, policy, signals, transaction
 from ..accounts.models import User
 from ..activity.labels import N_
 from ..activity.services import record
 from ..collab import services as collab
-from .. import catalogue
 from ..editing import create, first_save, first_version, save_changes  # noqa: F401  (routes use both)
 from ..extensions import db
 from ..orgs.models import Municipality, Partnership
 from ..timeutil import today, utcnow
 from ..versioning import Conflict, check_version, stale_as_conflict
-from .models import (Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section, Task)
+from .models import Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Section, Task
 from .progress import group_values, indicator_status, section_totals
 
 PERIOD_MONTHS = ((11, 0), (1, 1), (3, 1), (6, 1))  # (month, years after the start year) — seed 002
@@ -107,6 +106,28 @@ def create_programme(actor, partnership, start_year=None):
     return programme
 
 
+def partnerships_for_new_programme(user):
+    """Partnerships the user may start a programme in: those they edit, and the curator's own."""
+    from ..orgs.access import partnership_role
+
+    return [p for p in db.session.scalars(policy.visible(Partnership)).all()
+            if policy.can("edit", p, user) or partnership_role(user, p) == "curator"]
+
+
+def programme_exists(partnership, start_year):
+    return db.session.scalar(select(Programme.id).where(Programme.partnership_id == partnership.id,
+                                                        Programme.start_year == start_year)) is not None
+
+
+def sections_of(programme):
+    return db.session.scalars(select(Section).where(Section.programme_id == programme.id)
+                              .order_by(Section.position, Section.id)).all()
+
+
+def section_of(task):
+    return db.session.get(Section, task.section_id)
+
+
 def participants(programme):
     """Everyone who works on the programme: school team, tutor-school staff, curator, admins."""
     p = programme.partnership
@@ -142,7 +163,8 @@ def page_data(programme, filters=None):
     sections = db.session.scalars(select(Section).where(Section.programme_id == programme.id)
                                   .order_by(Section.position, Section.id)).all()
     all_tasks = db.session.scalars(select(Task).where(Task.programme_id == programme.id)
-                                   .options(joinedload(Task.owner)).order_by(Task.section_id, Task.position, Task.id)).all()
+                                   .options(joinedload(Task.owner))
+                                   .order_by(Task.section_id, Task.position, Task.id)).all()
     indicators = db.session.scalars(select(Indicator).where(Indicator.programme_id == programme.id)
                                     .order_by(Indicator.position)).all()
     periods = db.session.scalars(select(ReportingPeriod).where(ReportingPeriod.programme_id == programme.id)
@@ -242,8 +264,8 @@ def change_status(actor, programme, new_status, version):
     programme.status = new_status
     programme.status_changed_at = utcnow()
     programme.status_changed_by_id = actor.id
-    with stale_as_conflict(programme, mine={"status": new_status}):
-        db.session.flush()
+    # The event before the first write (activity.services: the scope's revision is the first lock).
+    with stale_as_conflict(programme, mine={"status": new_status}), db.session.no_autoflush:
         record(actor, programme, "status", {"status": [old, new_status]},
                message=N_("Статус программы: %(status)s"), params={"status": new_status}, scope=programme.scope)
         collab.notify(participants(programme), "status", N_("%(actor)s: статус программы «%(school)s» — %(status)s"),
@@ -253,6 +275,17 @@ def change_status(actor, programme, new_status, version):
     return True
 
 
+def allowed_transitions(programme, user):
+    """[(target status, button label, is a step back)] the user may take the programme to now."""
+    from .forms import TRANSITION_LABELS
+
+    return [(target, TRANSITION_LABELS[target], target in STEPS_BACK)
+            for (source, target), action in TRANSITIONS.items()
+            if source == programme.status and policy.can(action, programme, user)]
+
+
+STEPS_BACK = ("draft", "closed")  # shown as secondary buttons
+
 STATUS_TEXT = {"draft": "черновик", "on_approval": "на согласовании", "approved": "утверждена",
                "in_progress": "реализуется", "completed": "завершена", "closed": "закрыта досрочно"}
 
@@ -261,6 +294,10 @@ def add_goal(actor, programme, data):
     position = (db.session.scalar(select(func.max(Goal.position)).where(Goal.programme_id == programme.id)) or 0) + 1
     goal = Goal(municipality_id=programme.municipality_id, programme_id=programme.id, position=position, **data)
     return create(actor, goal, GOAL_FIELDS, scope=programme.scope)
+
+
+def save_goal(actor, goal, data, version):
+    return save_changes(actor, goal, data, version, scope=f"programme:{goal.programme_id}")
 
 
 def add_section(actor, programme, title):
@@ -287,7 +324,8 @@ def delete_section(actor, section):
                message=N_("%(name)s: раздел «%(title)s» удалён, показатель относится ко всей программе"),
                params={"name": indicator.name[:80], "title": section.title})
     db.session.flush()  # the links go before the section: foreign keys are checked at once
-    record(actor, section, "delete", {"title": [section.title, None]}, message=N_("Удалён раздел: %(title)s"), params={"title": section.title},
+    record(actor, section, "delete", {"title": [section.title, None]}, message=N_("Удалён раздел: %(title)s"),
+           params={"title": section.title},
            scope=f"programme:{section.programme_id}")
     db.session.delete(section)
     db.session.flush()
@@ -345,7 +383,8 @@ TASK_STATUS_TEXT = {"planned": "запланировано", "in_progress": "в�
 def move_task(actor, task, direction):
     """Swap with the neighbour above or below in the same section."""
     siblings = db.session.scalars(select(Task).where(Task.programme_id == task.programme_id,
-                                                     Task.section_id == task.section_id).order_by(Task.position, Task.id)).all()
+                                                     Task.section_id == task.section_id)
+                                                     .order_by(Task.position, Task.id)).all()
     index = siblings.index(task)
     other_index = index - 1 if direction == "up" else index + 1
     if not 0 <= other_index < len(siblings):
@@ -355,10 +394,10 @@ def move_task(actor, task, direction):
         sibling.position = n
     other = siblings[other_index]
     task.position, other.position = other.position, task.position
-    with stale_as_conflict(task):
-        db.session.flush()
+    with stale_as_conflict(task), db.session.no_autoflush:
         record(actor, task, "move", {"position": [other.position, task.position]},
-               message=N_("Порядок: %(title)s"), params={"title": task.title[:100]}, scope=f"programme:{task.programme_id}")
+               message=N_("Порядок: %(title)s"), params={"title": task.title[:100]},
+               scope=f"programme:{task.programme_id}")
         db.session.flush()
     return True
 
@@ -380,23 +419,28 @@ def bulk_status(actor, programme, versions, status):
 
 def overdue_reminders(now=None, owner=None):
     """Notify owners of overdue tasks once per task: daily by `flask remind-overdue` (`owner`:
-    one person's only). Never from a page: opening the notifications only reads them."""
+    one person's only). Never from a page: opening the notifications only reads them. Commits
+    every `transaction.BATCH` tasks: no single transaction over thousands of reminders, and
+    what was sent stays sent if the job stops half way."""
     sent = 0
     # Overdue by each municipality's own today: the cron job runs at one server hour for all zones.
     municipalities = [owner.municipality] if owner is not None else db.session.scalars(select(Municipality)).all()
-    tasks = []
+    task_ids = []
     for municipality in municipalities:
-        query = select(Task).where(Task.municipality_id == municipality.id, Task.status.in_(("planned", "in_progress")),
-                                   Task.due_date < (now or today(municipality)),
-                                   Task.owner_id.is_not(None)).options(joinedload(Task.owner))
+        query = select(Task.id).where(Task.municipality_id == municipality.id,
+                                      Task.status.in_(("planned", "in_progress")),
+                                      Task.due_date < (now or today(municipality)),
+                                      Task.owner_id.is_not(None)).order_by(Task.id)
         if owner is not None:
             query = query.where(Task.owner_id == owner.id)
-        tasks += db.session.scalars(query).all()
-    for task in tasks:
-        if collab.notify_once(task.owner, "overdue", N_("Просрочено мероприятие «%(title)s» (срок %(due_date)s)"),
-                              {"title": task.title[:150], "due_date": task.due_date.isoformat()}, url_for("programmes.task", task_id=task.id), task):
-            sent += 1
-    db.session.commit()
+        task_ids += db.session.scalars(query).all()
+    for batch in transaction.batches(task_ids):
+        # Loaded per batch: a commit expires what was loaded before it.
+        for task in db.session.scalars(select(Task).where(Task.id.in_(batch)).options(joinedload(Task.owner))):
+            if collab.notify_once(task.owner, "overdue", N_("Просрочено мероприятие «%(title)s» (срок %(due_date)s)"),
+                                  {"title": task.title[:150], "due_date": task.due_date.isoformat()},
+                                  url_for("programmes.task", task_id=task.id), task):
+                sent += 1
     return sent
 
 
@@ -408,6 +452,10 @@ def add_indicator(actor, programme, data):
     indicator = Indicator(municipality_id=programme.municipality_id, programme_id=programme.id, position=position,
                           **data)
     return create(actor, indicator, INDICATOR_FIELDS, scope=programme.scope)
+
+
+def save_indicator(actor, indicator, data, version):
+    return save_changes(actor, indicator, data, version, scope=f"programme:{indicator.programme_id}")
 
 
 def value_for(indicator, period):
@@ -494,13 +542,14 @@ def submit_report(actor, programme, report):
     report.status = "submitted"
     report.submitted_at = utcnow()
     report.submitted_by_id = actor.id
-    with stale_as_conflict(report):
-        db.session.flush()
+    with stale_as_conflict(report), db.session.no_autoflush:
         record(actor, report, "status", {"status": [old, "submitted"]}, message=N_("Отчёт сдан: %(period)s"),
                params={"period": report.period.title}, scope=programme.scope)
         curator = programme.partnership.curator
         collab.notify([curator], "report", N_("%(school)s: сдан отчёт за период «%(period)s»"),
-                      {"school": programme.school.short_name, "period": report.period.title}, url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report, actor)
+                      {"school": programme.school.short_name, "period": report.period.title},
+                      url_for("programmes.report", programme_id=programme.id, period_id=report.period_id),
+                      report, actor)
         db.session.flush()
 
 
@@ -510,15 +559,16 @@ def review_report(actor, programme, report, feedback, accept):
     report.feedback_by_id = actor.id
     report.status = "accepted" if accept else "returned"
     report.accepted_at = utcnow() if accept else None
-    with stale_as_conflict(report):
-        db.session.flush()
+    with stale_as_conflict(report), db.session.no_autoflush:
         record(actor, report, "status", {"status": [old, report.status], "feedback": [None, feedback]},
                message=N_("Отчёт принят: %(period)s") if accept else N_("Отчёт возвращён: %(period)s"),
                params={"period": report.period.title}, scope=programme.scope)
         school_team = [u for u in participants(programme) if u.organisation_id == programme.school_id]
         collab.notify(school_team, "report",
-                      N_("Куратор принял отчёт за «%(period)s»") if accept else N_("Куратор вернул отчёт за «%(period)s»"),
-                      {"period": report.period.title}, url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report,
+                      N_("Куратор принял отчёт за «%(period)s»") if accept
+                      else N_("Куратор вернул отчёт за «%(period)s»"),
+                      {"period": report.period.title},
+                      url_for("programmes.report", programme_id=programme.id, period_id=report.period_id), report,
                       actor)
         db.session.flush()
 

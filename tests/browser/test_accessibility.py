@@ -50,10 +50,10 @@ SETTLE = """async () => {
 @pytest.fixture
 def ids(app):
     """The demo objects of Павловская СОШ: its programme, a task, a visit, a teacher."""
-    from app.teachers.models import Teacher
     from app.extensions import db
     from app.orgs.models import Organisation, Partnership
     from app.programmes.models import Programme, Task
+    from app.teachers.models import Teacher
     from app.visits.models import Visit
 
     with app.app_context():

@@ -1,5 +1,7 @@
 """Two people on one programme in two browsers: live updates without reload, and a conflict
 instead of a lost edit."""
+import re
+
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
@@ -62,3 +64,22 @@ def test_live_update_and_conflict_between_two_browsers(app, browser, login, live
         assert task.status == "in_progress" and task.title.startswith("Провести методический десант")
     # And the school's page follows without a reload.
     expect(school.locator(f"#task-{second}")).to_contain_text("Провести методический десант", timeout=3000)
+
+
+def test_rows_move_and_change_status_without_forms(app, browser, login, live_server, demo):
+    """The row's controls are not in forms: htmx posts them with the page's CSRF header."""
+    pid = demo["programme"]
+    page = login(browser.new_context().new_page(), "school")
+    page.goto(f"{live_server}/programmes/{pid}")
+    first_row = page.locator("tr.task").first
+    first_id = first_row.get_attribute("id")
+    section = page.locator(f"tbody:has(#{first_id})")
+    section_id = section.get_attribute("id")
+    expect(page.locator(f"#{section_id} tr.task").first).to_have_attribute("id", first_id)
+    page.locator(f"#{first_id} button[aria-label='Ниже']").click()
+    expect(page.locator(f"#{section_id} tr.task").nth(1)).to_have_attribute("id", first_id)
+    task_id = int(first_id.split("-")[1])
+    page.locator(f"#{first_id} select[name=status]").select_option("cancelled")
+    expect(page.locator(f"#{first_id}")).to_have_class(re.compile(r"status-cancelled"))
+    with app.app_context():
+        assert db.session.get(Task, task_id).status == "cancelled"
