@@ -58,14 +58,14 @@ def create_app(test_config=None):
 
     from . import models  # noqa: F401  (every model registered before migrations look)
     from .accounts import bp as accounts_bp
-    from .mechanisms import bp as mechanisms_bp
     from .collab import bp as collab_bp
     from .dashboard import bp as dashboard_bp
-    from .teachers import bp as teachers_bp
     from .exports import bp as exports_bp
-    from .selection import bp as selection_bp
+    from .mechanisms import bp as mechanisms_bp
     from .orgs import bp as orgs_bp
     from .programmes import bp as programmes_bp
+    from .selection import bp as selection_bp
+    from .teachers import bp as teachers_bp
     from .visits import bp as visits_bp
 
     for blueprint in (dashboard_bp, accounts_bp, orgs_bp, programmes_bp, collab_bp, visits_bp, teachers_bp,

@@ -37,7 +37,8 @@ def error_response(status, message=None):
 def init_app(app):
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return error_response(400, _("Форма устарела или отправлена не из Opora (нет токена CSRF). Обновите страницу и повторите."))
+        return error_response(400, _("Форма устарела или отправлена не из Opora (нет токена CSRF). "
+                                     "Обновите страницу и повторите."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

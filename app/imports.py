@@ -21,13 +21,13 @@ import zipfile
 from xml.parsers import expat
 
 import xlsxwriter
+from flask import current_app, has_app_context
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+
 # Date formats and serial dates only (imported at start-up, not on a worker's first upload).
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel, from_ISO8601
-from flask import current_app, has_app_context
-from flask_babel import format_decimal
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED = 60 * 1024 * 1024  # a zip bomb unpacks to far more than any real sheet

@@ -51,7 +51,8 @@ def init_app(app):
             user = _user_id()
             access.info("request", extra={"method": request.method, "path": request.path,
                                           "status": response.status_code, "user": user,
-                                          "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)})
+                                          "ms": round((time.perf_counter() - g.get("started", time.perf_counter()))
+                                                      * 1000, 1)})
         return response
 
 

@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import policy
-from .orgs.access import can_see_context_of, works_with_school
 from .accounts.forms import ROLE_LABELS
+from .orgs.access import can_see_context_of, works_with_school
 from .programmes.forms import DIRECTION_LABELS, PROGRAMME_STATUS_LABELS, REPORT_STATUS_LABELS, TASK_STATUS_LABELS
 from .programmes.progress import sparkline
 

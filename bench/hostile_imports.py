@@ -17,12 +17,12 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
+from test_hostile_imports import blank_flood, huge_dimension, huge_row, wide_rows  # noqa: E402
 from werkzeug.datastructures import FileStorage  # noqa: E402
 
 from app import create_app, imports  # noqa: E402
 from app.teachers.services import IMPORT_HEADERS  # noqa: E402
 from helpers import xlsx  # noqa: E402
-from test_hostile_imports import blank_flood, huge_dimension, huge_row, wide_rows  # noqa: E402
 
 
 def read(payload):

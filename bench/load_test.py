@@ -191,8 +191,10 @@ def run(label, url, seconds, workers, tmp):
         results["programme page"] = wrk(f"{base}/programmes/1", seconds, 16, 2, report, [f"Cookie: {admin_cookie}"])
         results["dashboard"] = wrk(f"{base}/dashboard", seconds, 16, 2, report, [f"Cookie: {admin_cookie}"])
         with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT id, version FROM task WHERE programme_id = 1 ORDER BY id LIMIT 16")).all()
-            events_before = conn.execute(sa.text("SELECT count(*) FROM activity_event WHERE object_type = 'task'")).scalar()
+            rows = conn.execute(
+                sa.text("SELECT id, version FROM task WHERE programme_id = 1 ORDER BY id LIMIT 16")).all()
+            events_before = conn.execute(
+                sa.text("SELECT count(*) FROM activity_event WHERE object_type = 'task'")).scalar()
         update = os.path.join(tmp, "update.lua")
         with open(update, "w") as fh:
             fh.write(UPDATE_LUA % {"tasks": ", ".join(str(r[0]) for r in rows),
@@ -201,8 +203,10 @@ def run(label, url, seconds, workers, tmp):
         result = wrk(f"{base}/", seconds, 16, 16, update)
         time.sleep(1.0)  # let requests still in flight when wrk stopped finish before counting
         with engine.connect() as conn:
-            after = dict(conn.execute(sa.text("SELECT id, version FROM task WHERE programme_id = 1 ORDER BY id LIMIT 16")).all())
-            events_after = conn.execute(sa.text("SELECT count(*) FROM activity_event WHERE object_type = 'task'")).scalar()
+            after = dict(conn.execute(
+                sa.text("SELECT id, version FROM task WHERE programme_id = 1 ORDER BY id LIMIT 16")).all())
+            events_after = conn.execute(
+                sa.text("SELECT count(*) FROM activity_event WHERE object_type = 'task'")).scalar()
         stored = sum(after[r[0]] - r[1] for r in rows)
         # Lost: answered "saved" but not in the database. Requests still in flight when wrk stops
         # are saved without their answer being counted, so stored may exceed accepted.
@@ -212,7 +216,8 @@ def run(label, url, seconds, workers, tmp):
         results["task status update"] = result
         rss = workers_rss(master_pid)
     engine.dispose()
-    print(f"\n{label}: gunicorn (gunicorn.conf.py: sync workers, {workers or os.environ.get('OPORA_WORKERS', os.cpu_count() + 1)} of them), "
+    print(f"\n{label}: gunicorn (gunicorn.conf.py: sync workers, "
+          f"{workers or os.environ.get('OPORA_WORKERS', os.cpu_count() + 1)} of them), "
           f"wrk on loopback, {seconds} s per endpoint")
     print(f"  {'endpoint':32} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} {'÷ healthz':>9}")
     for name, r in results.items():
@@ -253,8 +258,8 @@ def main():
     if args.db in ("sqlite", "both"):
         run("SQLite (WAL)", f"sqlite:///{tmp}/load.db", args.seconds, args.workers, tmp)
     if args.db in ("postgres", "both"):
-        from run_postgres import postgres_server
         import sqlalchemy as sa
+        from run_postgres import postgres_server
 
         with postgres_server() as admin_url:
             engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")

@@ -28,11 +28,11 @@ def build(url, n_schools):
     from flask_migrate import upgrade
 
     from app.accounts.models import User
-    from app.teachers.models import DeficitArea, DeficitFinding, DiagnosticSession, Teacher
-    from app.teachers.services import catalogue
     from app.orgs.models import Municipality, Organisation, Partnership
     from app.programmes.models import Indicator, IndicatorValue, Programme, ReportingPeriod, Section, Task
     from app.programmes.services import default_periods
+    from app.teachers.models import DeficitArea, DeficitFinding, DiagnosticSession, Teacher
+    from app.teachers.services import catalogue
     from app.visits.models import Recommendation, Visit
 
     rng = random.Random(1)
@@ -49,29 +49,34 @@ def build(url, n_schools):
         x(insert(User), [{"email": f"curator{i}@region.test", "full_name": f"Куратор {i}", "role": "curator",
                           "municipality_id": m.id, "password_hash": "x", "session_token": f"t{i}"} for i in range(20)])
         curators = db.session.scalars(select(User.id).where(User.municipality_id == m.id)).all()
-        x(insert(Partnership), [{"municipality_id": m.id, "school_id": s, "tutor_school_id": school_ids[(i + 1) % n_schools],
+        x(insert(Partnership), [{"municipality_id": m.id, "school_id": s,
+                                 "tutor_school_id": school_ids[(i + 1) % n_schools],
                                  "curator_id": curators[i % 20], "start_year": 2025, "end_year": 2027}
                                 for i, s in enumerate(school_ids)])
         partnerships = db.session.execute(select(Partnership.id, Partnership.school_id).where(
             Partnership.municipality_id == m.id)).all()
         x(insert(Programme), [{"municipality_id": m.id, "partnership_id": p, "school_id": s, "start_year": 2025,
-                               "end_year": 2027, "name": "Программа", "status": "in_progress"} for p, s in partnerships])
+                               "end_year": 2027, "name": "Программа", "status": "in_progress"}
+                              for p, s in partnerships])
         programmes = db.session.execute(select(Programme.id, Programme.partnership_id).where(
             Programme.municipality_id == m.id)).all()
         x(insert(Section), [{"municipality_id": m.id, "programme_id": pid, "title": f"Раздел {k}", "position": k}
                             for pid, _ in programmes for k in range(1, 5)])
         sections = {}
-        for sid, pid in db.session.execute(select(Section.id, Section.programme_id).where(Section.municipality_id == m.id)):
+        for sid, pid in db.session.execute(select(Section.id, Section.programme_id)
+                                           .where(Section.municipality_id == m.id)):
             sections.setdefault(pid, []).append(sid)
         statuses = ("planned", "in_progress", "done", "done", "cancelled")
         tasks = [{"municipality_id": m.id, "programme_id": pid, "section_id": sections[pid][k % 4], "position": k,
-                  "title": f"Мероприятие {k}: методическое сопровождение педагогов", "due_date": date(2025, 9, 1)
-                  + timedelta(days=rng.randint(0, 600)), "expected_result": "Повышение доли обучающихся, достигших базового уровня",
+                  "title": f"Мероприятие {k}: методическое сопровождение педагогов",
+                  "due_date": date(2025, 9, 1) + timedelta(days=rng.randint(0, 600)),
+                  "expected_result": "Повышение доли обучающихся, достигших базового уровня",
                   "responsible": "заместитель директора по УВР", "status": rng.choice(statuses)}
                  for pid, _ in programmes for k in range(100 * n_schools // len(programmes))]
         for i in range(0, len(tasks), 20000):
             x(insert(Task), tasks[i:i + 20000])
-        x(insert(ReportingPeriod), [{"municipality_id": m.id, "programme_id": pid, "position": k, "title": t, "deadline": d}
+        x(insert(ReportingPeriod), [{"municipality_id": m.id, "programme_id": pid, "position": k, "title": t,
+                                     "deadline": d}
                                     for pid, _ in programmes for k, (t, d) in enumerate(default_periods(2025))])
         periods = {}
         for rid, pid in db.session.execute(select(ReportingPeriod.id, ReportingPeriod.programme_id).where(

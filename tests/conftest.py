@@ -5,9 +5,9 @@ With TEST_DATABASE_URL (set by tests/run_postgres.py) every test gets its own
 PostgreSQL database cloned from a template database; otherwise a SQLite file.
 """
 import itertools
-from datetime import date
 import os
 import shutil
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -166,14 +166,13 @@ def demo(app):
 def _programme_ids(app, ids, user):
     import os
 
-    from app.collab.models import Notification
-    from app.collab.models import Attachment
+    from app.collab.models import Attachment, Notification
     from app.programmes.models import Goal, Indicator, Programme, ReportingPeriod, Section, Task
 
     result = {}
     for prefix, partnership in (("", ids["partnership"]), ("foreign_", ids["foreign_partnership"])):
         programme = db.session.scalar(sa.select(Programme).where(Programme.partnership_id == partnership))
-        first = lambda model: db.session.scalar(  # noqa: E731
+        first = lambda model, programme=programme: db.session.scalar(  # noqa: E731
             sa.select(model.id).where(model.programme_id == programme.id).order_by(model.id.desc()))
         result.update({prefix + "programme": programme.id, prefix + "task": first(Task), prefix + "goal": first(Goal),
                        prefix + "section": first(Section), prefix + "indicator": first(Indicator),

@@ -62,7 +62,8 @@ def postgres_server():
 
 def main():
     with postgres_server() as url:
-        code = subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]], env=dict(os.environ, TEST_DATABASE_URL=url))
+        code = subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]],
+                               env=dict(os.environ, TEST_DATABASE_URL=url))
     sys.exit(code)
 
 

@@ -11,8 +11,8 @@ ROLES = ("admin", "curator", "tutor", "school", "observer")
 ALL = set(ROLES)
 ADMIN = {"admin"}
 EDITORS = {"admin", "curator", "tutor", "school"}
-VISITORS = {"admin", "curator", "tutor"}
-CARD_READERS = {"admin", "curator", "observer"}  # the diagnostic card ranks schools  # record visits, observations, recommendations, events
+VISITORS = {"admin", "curator", "tutor"}  # record visits, observations, recommendations, events
+CARD_READERS = {"admin", "curator", "observer"}  # the diagnostic card ranks schools
 
 # endpoint -> roles that may open it (GET) with their own objects.
 ACCESS = {

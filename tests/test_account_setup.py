@@ -30,7 +30,8 @@ def _user(app, email):
 
 
 def _login(client, email, password):
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_token(client, "/login")})
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": csrf_token(client, "/login")})
 
 
 def _set_password(client, path, password="MyOwnPassword7", repeat=None):

@@ -109,7 +109,8 @@ def test_programme_document_xlsx_and_print_page(app, login_as, demo):
 
 def test_cli_exports(app, runner, tmp_path, demo):
     out = tmp_path / "summary.xlsx"
-    result = runner.invoke(args=["export", "summary", "--municipality", "nazarovo", "--year", "2026", "--out", str(out)])
+    result = runner.invoke(args=["export", "summary", "--municipality", "nazarovo", "--year", "2026",
+                                 "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert openpyxl.load_workbook(out).sheetnames == SHEETS
     out2 = tmp_path / "programme.xlsx"
@@ -162,9 +163,11 @@ def test_import_templates(app, login_as, kind, good, bad, message):
     assert resp.status_code == (200 if kind == "users" else 302)  # users: the one-time links are shown at once
     with app.app_context():
         if kind == "schools":
-            assert db.session.scalar(sa.text("SELECT is_unfavourable FROM organisation WHERE short_name = 'Новосёловская СОШ'"))
+            assert db.session.scalar(
+                sa.text("SELECT is_unfavourable FROM organisation WHERE short_name = 'Новосёловская СОШ'"))
         else:
-            assert db.session.scalar(sa.text("SELECT role FROM \"user\" WHERE email = 'new.deputy@opora.demo'")) == "school"
+            assert db.session.scalar(
+                sa.text("SELECT role FROM \"user\" WHERE email = 'new.deputy@opora.demo'")) == "school"
     if kind == "users":
         from helpers import csrf_token
 

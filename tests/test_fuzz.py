@@ -3,9 +3,9 @@ Never a 500; where the answer is 4xx, nothing was written."""
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_access import _rules, _url
 
 from helpers import database_fingerprint
-from test_access import _rules, _url
 
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=40),

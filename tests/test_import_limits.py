@@ -7,16 +7,16 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 import xlsxwriter
+from test_hostile_imports import Raw, blank_flood, huge_dimension, huge_row, row_xml, wide_rows, workbook
 from werkzeug.datastructures import FileStorage
 
 from app import imports
-from app.teachers.models import Teacher
-from app.teachers.services import IMPORT_HEADERS, TEACHER_EXAMPLE
 from app.exports.bulk import SCHOOL_EXAMPLE, SCHOOL_HEADERS
 from app.extensions import db
 from app.orgs.models import Organisation
+from app.teachers.models import Teacher
+from app.teachers.services import IMPORT_HEADERS, TEACHER_EXAMPLE
 from helpers import database_fingerprint
-from test_hostile_imports import (Raw, blank_flood, huge_dimension, huge_row, row_xml, wide_rows, workbook)
 
 HEADERS = ("ФИО", "Стаж, лет", "Категория")
 

@@ -8,10 +8,10 @@ import time_machine
 
 from app.accounts.models import User
 from app.extensions import db
-from app.selection.models import ShnorDecision
 from app.orgs.models import Organisation, Partnership
 from app.programmes import services as programmes
 from app.programmes.models import Programme
+from app.selection.models import ShnorDecision
 from app.visits.models import Visit
 from helpers import database_fingerprint
 

@@ -328,7 +328,7 @@ def test_two_school_years_from_an_empty_database(town):
         assert "снизилась с 18,5 %" in page and "28.06.2028" in page
         assert one(app, sa.select(Organisation.is_low_results).where(Organisation.id == school_id)) is False
         assert one(app, sa.select(Partnership.is_active).where(Partnership.id == partnership_id)) is False
-        assert "Лаптева Галина Ивановна" in head.get(f"/selection?year=2027")
+        assert "Лаптева Галина Ивановна" in head.get("/selection?year=2027")
 
         # The same history in English: labels and names, no field names or codes.
         director.post("/language/en", status=None)

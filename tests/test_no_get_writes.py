@@ -13,10 +13,10 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from test_access import LITERAL, PARAMS, ROLES, _rules
 
 from app.extensions import db
 from helpers import Auth, database_fingerprint
-from test_access import LITERAL, PARAMS, ROLES, _rules
 
 NOT_DATA = {"presence"}
 PASSWORD = "Start2026pass"
@@ -77,11 +77,11 @@ def new_town(empty_app):
     a supported school, its tutor school and partnership, a programme from the template, a
     teacher and a diagnostic session — and nothing opened yet."""
     from app.accounts.models import User
-    from app.teachers.models import DiagnosticSession, Teacher
     from app.orgs.models import Organisation, Partnership
     from app.programmes.models import ReportingPeriod, Section
     from app.programmes.services import create_programme
     from app.provisioning import create_municipality
+    from app.teachers.models import DiagnosticSession, Teacher
 
     app = empty_app
     with app.app_context():

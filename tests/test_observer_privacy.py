@@ -7,24 +7,23 @@ import io
 import os
 import time
 import zipfile
-from datetime import date, datetime
+from datetime import date
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from test_access import ACCESS, PUBLIC, _rules, _url
 
 from app.accounts.models import User
 from app.collab import services as collab
 from app.collab.models import Attachment
-from app.teachers.models import Teacher
 from app.extensions import db
-from app.selection.models import RiskFactor, SchoolRisk
 from app.programmes import services as programmes
 from app.programmes.models import Programme, ReportingPeriod, Section
+from app.selection.models import RiskFactor, SchoolRisk
+from app.teachers.models import Teacher
 from app.visits import services as visits
 from app.visits.models import Visit
-
-from test_access import ACCESS, PUBLIC, _rules, _url
 
 NAME = "Пестрякова Зинаида"
 # Stems find the name in any grammatical case («Пестряковой Зинаиде»).
@@ -60,7 +59,7 @@ def named(app, demo):
     school-team account and a teacher carry it as their names."""
     ids = dict(demo)
     with app.test_request_context():
-        admin, curator = _user("admin@opora.demo"), _user("curator@opora.demo")
+        curator = _user("curator@opora.demo")
         m, school = demo["municipality"], demo["school"]
         member = User(email="pestryakova@opora.demo", full_name=f"{NAME} Ивановна", role="school",
                       municipality_id=m, organisation_id=school, position="учитель математики")
@@ -108,9 +107,10 @@ def named(app, demo):
                       findings=f"{NAME} нуждается в наставнике", status="draft", created_by_id=curator.id)
         db.session.add(visit)
         db.session.flush()
-        observation = visits.add_observation(curator, visit, {"teacher_id": teacher.id, "subject": "Математика", "grade": "7",
-                                                "topic": f"Урок {NAME}", "notes": f"{NAME} не даёт обратной связи"},
-                               {})
+        observation = visits.add_observation(curator, visit, {"teacher_id": teacher.id, "subject": "Математика",
+                                                              "grade": "7", "topic": f"Урок {NAME}",
+                                                              "notes": f"{NAME} не даёт обратной связи"},
+                                             {})
         rec = visits.add_recommendation(curator, visit, {"text": f"{NAME} посетить уроки наставника",
                                                          "owner": f"{NAME}", "owner_user_id": member.id,
                                                          "deadline": date(2026, 12, 20)})

@@ -38,9 +38,11 @@ def test_stale_inline_save_is_a_conflict_and_overwrites_nothing(app, login_as, d
     first, second = login_as("admin"), login_as("admin")
     school = demo["plain_school"]
     version = str(_version(app, Organisation, school))
-    ok = first.htmx_post(f"/orgs/{school}/row", {"short_name": "Гляденская СОШ", "director": "Первый", "version": version})
+    ok = first.htmx_post(f"/orgs/{school}/row",
+                         {"short_name": "Гляденская СОШ", "director": "Первый", "version": version})
     assert ok.status_code == 200
-    stale = second.htmx_post(f"/orgs/{school}/row", {"short_name": "Гляденская СОШ", "director": "Второй", "version": version})
+    stale = second.htmx_post(f"/orgs/{school}/row",
+                             {"short_name": "Гляденская СОШ", "director": "Второй", "version": version})
     html = stale.get_data(as_text=True)
     assert stale.status_code == 409
     assert "изменил другой пользователь" in html and "Первый" in html and "Второй" in html
@@ -49,7 +51,8 @@ def test_stale_inline_save_is_a_conflict_and_overwrites_nothing(app, login_as, d
     # "Apply mine": the conflict form carries the current version, so saving again wins knowingly.
     new_version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
     assert int(new_version) == int(version) + 1
-    again = second.htmx_post(f"/orgs/{school}/row", {"short_name": "Гляденская СОШ", "director": "Второй", "version": new_version})
+    again = second.htmx_post(f"/orgs/{school}/row",
+                             {"short_name": "Гляденская СОШ", "director": "Второй", "version": new_version})
     assert again.status_code == 200
     with app.app_context():
         assert db.session.get(Organisation, school).director == "Второй"
@@ -106,8 +109,8 @@ def test_search_and_filter_organisations(login_as):
 
 def test_create_organisation_and_partnership(app, login_as, demo):
     admin = login_as("admin")
-    resp = admin.post("/orgs/new", data={"kind": "school", "name": "МБОУ «Дороховская СОШ»", "short_name": "Дороховская СОШ",
-                                         "is_low_results": "y"})
+    resp = admin.post("/orgs/new", data={"kind": "school", "name": "МБОУ «Дороховская СОШ»",
+                                         "short_name": "Дороховская СОШ", "is_low_results": "y"})
     assert resp.status_code == 302
     with app.app_context():
         new_id = db.session.scalar(sa.select(Organisation.id).where(Organisation.short_name == "Дороховская СОШ"))

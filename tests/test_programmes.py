@@ -103,7 +103,8 @@ def test_stale_status_change_is_refused(app, login_as, demo):
     school = login_as("school")
     old = _version(app, Programme, demo["programme"])
     admin = login_as("admin")
-    assert admin.post(f"/programmes/{demo['programme']}/status", data={"status": "completed", "version": old}).status_code == 302
+    resp = admin.post(f"/programmes/{demo['programme']}/status", data={"status": "completed", "version": old})
+    assert resp.status_code == 302
     resp = school.post(f"/programmes/{demo['programme']}/status", data={"status": "completed", "version": old})
     assert resp.status_code in (303, 403)
     # A completed programme is read-only for its partners.
@@ -191,7 +192,8 @@ def test_reorder_within_section(app, login_as, demo):
     resp = school.htmx_post(f"/tasks/{ids[1]}/move/up")
     assert resp.status_code == 200 and f'id="section-{section.id}"' in resp.get_data(as_text=True)
     with app.app_context():
-        after = db.session.scalars(sa.select(Task.id).where(Task.section_id == section.id).order_by(Task.position)).all()
+        after = db.session.scalars(sa.select(Task.id).where(Task.section_id == section.id)
+                                   .order_by(Task.position)).all()
     assert after[:2] == [ids[1], ids[0]]
     html = resp.get_data(as_text=True)
     assert html.index(f'id="task-{ids[1]}"') < html.index(f'id="task-{ids[0]}"')
@@ -221,7 +223,8 @@ def test_indicator_values_lights_and_locked_periods(app, login_as, demo):
         value = db.session.scalar(sa.select(IndicatorValue).where(IndicatorValue.indicator_id == ind.id))
         version = value.version
     assert school.htmx_post(url, {"target": "15", "actual": "14", "version": str(version)}).status_code == 200
-    assert "light-green" in school.client.get(f"/indicators/{ind.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    row = school.client.get(f"/indicators/{ind.id}", headers={"HX-Request": "true"})
+    assert "light-green" in row.get_data(as_text=True)
     assert school.htmx_post(url, {"target": "15", "actual": "25", "version": str(version)}).status_code == 409
     # A second "first save" of a cell that someone else created meanwhile is a conflict too.
     assert admin.htmx_post(url, {"target": "1", "actual": "1", "version": "0"}).status_code == 409
@@ -252,7 +255,8 @@ def test_period_report_submit_review_lock(app, login_as, demo):
     review = f"{url}/review"
     assert school.post(review, data={"feedback": "сам себе", "decision": "accept"}).status_code == 403
     assert curator.post(review, data={"feedback": "", "decision": "accept"}).status_code == 303
-    assert curator.post(review, data={"feedback": "Принято. Усилить работу с 9 классом.", "decision": "accept"}).status_code == 302
+    accepted = curator.post(review, data={"feedback": "Принято. Усилить работу с 9 классом.", "decision": "accept"})
+    assert accepted.status_code == 302
     assert _get(app, PeriodReport, report.id).status == "accepted"
     # Locked: no more edits of the narrative, nor of the period's values.
     assert school.post(url, data={"narrative": "поправка", "version": str(report.version + 1)}).status_code == 409
@@ -333,8 +337,9 @@ def test_passport_inline_edit(app, login_as, demo):
     resp = tutor.htmx_post(f"/programmes/{demo['programme']}/passport/risks",
                            {"value": "Отток молодых педагогов", "version": version})
     assert resp.status_code == 200 and "Отток молодых педагогов" in resp.get_data(as_text=True)
-    assert tutor.htmx_post(f"/programmes/{demo['programme']}/passport/name", {"value": "", "version": str(int(version) + 1)}).status_code == 422
-    assert tutor.htmx_post(f"/programmes/{demo['programme']}/passport/risks", {"value": "x", "version": version}).status_code == 409
+    passport = f"/programmes/{demo['programme']}/passport"
+    assert tutor.htmx_post(f"{passport}/name", {"value": "", "version": str(int(version) + 1)}).status_code == 422
+    assert tutor.htmx_post(f"{passport}/risks", {"value": "x", "version": version}).status_code == 409
     assert tutor.client.get(f"/programmes/{demo['programme']}/passport/evil/edit",
                             headers={"HX-Request": "true"}).status_code == 404
 
@@ -394,10 +399,11 @@ def test_school_cannot_touch_another_schools_programme(app, login_as):
         section = db.session.scalar(sa.select(Section.id).where(Section.programme_id == other))
     for auth in (school, tutor):
         assert auth.client.get(f"/programmes/{other}").status_code == 403
-        assert auth.post(f"/programmes/{other}/tasks", data={"new-section_id": section, "new-title": "x",
-                                                             "new-status": "planned", "new-owner_id": 0}).status_code == 403
+        new_task = {"new-section_id": section, "new-title": "x", "new-status": "planned", "new-owner_id": 0}
+        assert auth.post(f"/programmes/{other}/tasks", data=new_task).status_code == 403
     assert observer.client.get(f"/programmes/{other}").status_code == 200
-    assert observer.post(f"/programmes/{other}/tasks", data={"new-section_id": section, "new-title": "x"}).status_code == 403
+    refused = observer.post(f"/programmes/{other}/tasks", data={"new-section_id": section, "new-title": "x"})
+    assert refused.status_code == 403
     page = school.client.get("/programmes").get_data(as_text=True)
     assert "Павловская" in page and "Сахаптинская" not in page
 

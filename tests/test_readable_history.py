@@ -15,10 +15,10 @@ from app.activity.labels import unregistered
 from app.activity.models import ActivityEvent
 from app.collab.models import Notification
 from app.extensions import db
-from app.selection.models import CardScore
-from app.selection.services import criteria
 from app.orgs.models import Organisation
 from app.programmes.models import Indicator, Section, Task
+from app.selection.models import CardScore
+from app.selection.services import criteria
 
 # What must never reach a person where a label, a name or a word belongs.
 RAW = ("owner_id", "section_id", "status", "direction", "is_low_results", "cardscore", "due_date",
@@ -75,7 +75,8 @@ def edits(app, login_as, demo):
         db.session.commit()
         before = db.session.scalar(sa.select(sa.func.max(ActivityEvent.id))) or 0
         indicator = db.session.scalar(sa.select(Indicator).where(Indicator.programme_id == demo["programme"],
-                                                                 Indicator.direction == "higher").order_by(Indicator.id))
+                                                                 Indicator.direction == "higher")
+                                      .order_by(Indicator.id))
         school = db.session.get(Organisation, demo["plain_school"])
         ids = dict(task=task.id, section=section.id, section_title=section.title, owner=owner.id,
                    owner_name=owner.full_name, owner_email=owner.email, indicator=indicator.id, school=school.id,
@@ -95,8 +96,9 @@ def edits(app, login_as, demo):
                       "points": "0" if score and score.points else "1", "version": score.version if score else 0}
     assert tutor.htmx_post(f"/tasks/{ids['task']}", task_data).status_code == 200
     assert tutor.htmx_post(f"/indicators/{ids['indicator']}/edit", ind_data).status_code == 200
-    resp = admin.htmx_post(f"/orgs/{ids['school']}/row", {"short_name": ids["school_name"], "director": "Семёнова Л. А.",
-                                                         "is_low_results": "y", "version": ids["school_version"]})
+    resp = admin.htmx_post(f"/orgs/{ids['school']}/row", {"short_name": ids["school_name"],
+                                                         "director": "Семёнова Л. А.", "is_low_results": "y",
+                                                         "version": ids["school_version"]})
     assert resp.status_code == 200
     resp = admin.htmx_post("/selection/2026/scores", score_data)
     assert resp.status_code == 200

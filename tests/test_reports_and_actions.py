@@ -1,7 +1,7 @@
 """Period reports work for every period, not only the ones the demo seeded; one user action
 is one transaction."""
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.programmes.models import PeriodReport, ReportingPeriod, Task
@@ -44,7 +44,8 @@ def test_an_unseeded_period_has_a_draft_form_saves_and_reaches_the_curator(app, 
     resp = curator.post(f"{url}/review", {"feedback": "Принято", "decision": "accept"})
     assert resp.status_code == 302
     with app.app_context():
-        assert db.session.scalar(sa.select(PeriodReport.status).where(PeriodReport.period_id == period_id)) == "accepted"
+        status = db.session.scalar(sa.select(PeriodReport.status).where(PeriodReport.period_id == period_id))
+    assert status == "accepted"
 
 
 def test_submitting_an_unseeded_period_at_once_creates_and_submits(app, login_as, demo):

@@ -29,23 +29,28 @@ def strong_password(form, field):
 
 
 class LoginForm(Form):
-    email = EmailField(_l("Электронная почта"), validators=[DataRequired(_l("Введите электронную почту.")), Length(max=254)])
+    email = EmailField(_l("Электронная почта"),
+                       validators=[DataRequired(_l("Введите электронную почту.")), Length(max=254)])
     password = PasswordField(_l("Пароль"), validators=[DataRequired(_l("Введите пароль.")), Length(max=200)])
     remember = BooleanField(_l("Запомнить меня"))
     next = HiddenField()
 
 
 class PasswordChangeForm(Form):
-    current = PasswordField(_l("Текущий пароль"), validators=[DataRequired(_l("Введите текущий пароль.")), Length(max=200)])
-    new = PasswordField(_l("Новый пароль"), validators=[DataRequired(_l("Введите новый пароль.")), Length(max=200), strong_password],
+    current = PasswordField(_l("Текущий пароль"),
+                            validators=[DataRequired(_l("Введите текущий пароль.")), Length(max=200)])
+    new = PasswordField(_l("Новый пароль"),
+                        validators=[DataRequired(_l("Введите новый пароль.")), Length(max=200), strong_password],
                         description=PASSWORD_RULES)
     repeat = PasswordField(_l("Повторите новый пароль"),
-                           validators=[DataRequired(_l("Повторите пароль.")), EqualTo("new", _l("Пароли не совпадают."))])
+                           validators=[DataRequired(_l("Повторите пароль.")),
+                                       EqualTo("new", _l("Пароли не совпадают."))])
 
 
 class UserForm(Form):
-    email = EmailField(_l("Электронная почта"), validators=[DataRequired(_l("Введите электронную почту.")),
-                                                            Email(_l("Неверный адрес электронной почты.")), Length(max=254)])
+    email = EmailField(_l("Электронная почта"),
+                       validators=[DataRequired(_l("Введите электронную почту.")),
+                                   Email(_l("Неверный адрес электронной почты.")), Length(max=254)])
     full_name = StringField(_l("ФИО"), validators=[DataRequired(_l("Введите ФИО.")), Length(max=200)])
     position = StringField(_l("Должность"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Роль"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
@@ -55,19 +60,23 @@ class UserForm(Form):
 
 class SetupPasswordForm(Form):
     """The page of a one-time link: the person chooses their own password."""
-    new = PasswordField(_l("Новый пароль"), validators=[DataRequired(_l("Введите новый пароль.")), Length(max=200), strong_password],
+    new = PasswordField(_l("Новый пароль"),
+                        validators=[DataRequired(_l("Введите новый пароль.")), Length(max=200), strong_password],
                         description=PASSWORD_RULES)
     repeat = PasswordField(_l("Повторите новый пароль"),
-                           validators=[DataRequired(_l("Повторите пароль.")), EqualTo("new", _l("Пароли не совпадают."))])
+                           validators=[DataRequired(_l("Повторите пароль.")),
+                                       EqualTo("new", _l("Пароли не совпадают."))])
 
 
 class NewUserForm(UserForm):
-    password = PasswordField(_l("Временный пароль"), validators=[Optional(), Length(max=200), strong_password],
+    password = PasswordField(_l("Временный пароль"),
+                             validators=[Optional(), Length(max=200), strong_password],
                              description=_l("Можно оставить пустым: Опора выдаст ссылку, по которой пользователь сам "
-                                            "задаст пароль. Пароль, заданный здесь, временный — пользователь сменит его "
-                                            "при первом входе. Не короче 10 символов, буквы и цифры."))
+                                            "задаст пароль. Пароль, заданный здесь, временный — пользователь сменит "
+                                            "его при первом входе. Не короче 10 символов, буквы и цифры."))
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField(_l("Временный пароль"), validators=[DataRequired(_l("Введите пароль.")), Length(max=200), strong_password],
+    password = PasswordField(_l("Временный пароль"),
+                             validators=[DataRequired(_l("Введите пароль.")), Length(max=200), strong_password],
                              description=PASSWORD_RULES)

@@ -189,7 +189,8 @@ def edit_user(user_id):
     reset_form = ResetPasswordForm(prefix="reset")
     if _validate_user_form(form, user.id):
         if parse_version(form.version.data) != user.version:
-            flash(_("Пока вы редактировали, пользователя изменил кто-то другой. Ниже — текущие данные; внесите правку заново."), "warning")
+            flash(_("Пока вы редактировали, пользователя изменил кто-то другой. "
+                    "Ниже — текущие данные; внесите правку заново."), "warning")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
         services.save_user(current_user, user, _form_data(form))
         flash(_("Изменения сохранены."), "success")

@@ -87,7 +87,7 @@ def seed_organisations():
     # The seed gives the factors but no values: deterministic invented shares, higher for ШНОР,
     # for the school year the partnerships began and the next one (a little drift between them).
     rng = random.Random(2026)
-    for key, school in schools.items():
+    for school in schools.values():
         for f in factors:
             base = rng.uniform(2, 12) if f.direction == "negative" else rng.uniform(10, 35)
             if school.is_low_results:

@@ -17,8 +17,9 @@ JOB_STATUS_LABELS = {
 
 
 class SummaryForm(Form):
-    year = NumberField(_l("Учебный год начинается в"), integer=True, validators=[DataRequired(_l("Укажите год.")),
-                                                                     NumberRange(2015, 2040, _l("Год от 2015 до 2040."))])
+    year = NumberField(_l("Учебный год начинается в"), integer=True,
+                       validators=[DataRequired(_l("Укажите год.")),
+                                   NumberRange(2015, 2040, _l("Год от 2015 до 2040."))])
     period = SelectField(_l("Период"), choices=list(PERIOD_LABELS.items()), default="")
 
 

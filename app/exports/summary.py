@@ -85,7 +85,8 @@ def task_totals(programme_ids, today):
 
 def indicator_lights(programme_ids):
     """{indicator id: light} with the same rule as the programme page, from one query of values."""
-    indicators = {i.id: i for i in db.session.scalars(select(Indicator).where(Indicator.programme_id.in_(programme_ids)))}
+    indicators = {i.id: i for i in
+                  db.session.scalars(select(Indicator).where(Indicator.programme_id.in_(programme_ids)))}
     rows = db.session.execute(
         select(IndicatorValue.indicator_id, ReportingPeriod.position, IndicatorValue.target, IndicatorValue.actual)
         .join(ReportingPeriod, ReportingPeriod.id == IndicatorValue.period_id)
@@ -237,8 +238,8 @@ def task_counts_frame(programme_ids, school_names, today, start=None, end=None):
         row["overdue"] += status in ("planned", "in_progress") and due is not None and due < today
     columns = ["Школа", "Раздел", "Мероприятий", "Выполнено", "Выполняется", "Запланировано", "Отменено",
                "Просрочено"]
-    rows = [(school, titles.get(section_id, f"Дополнительный раздел {position}"), r["total"], r["done"], r["in_progress"],
-             r["planned"], r["cancelled"], r["overdue"])
+    rows = [(school, titles.get(section_id, f"Дополнительный раздел {position}"), r["total"], r["done"],
+             r["in_progress"], r["planned"], r["cancelled"], r["overdue"])
             for (school, position, section_id), r in sorted(counts.items())]
     return pd.DataFrame(rows, columns=columns)
 
@@ -256,8 +257,8 @@ def indicators_frame(programme_ids, school_by_programme, names=True):
     for iid, period, deadline, target, actual in rows:
         ind = indicators[iid]
         data.append((school_by_programme[ind.programme_id], ind.name if names else ind.position, ind.unit,
-                     ind.source, "больше — лучше" if ind.direction == "higher" else "меньше — лучше", ind.baseline, period,
-                     deadline, target, actual, light_names[lights[iid]]))
+                     ind.source, "больше — лучше" if ind.direction == "higher" else "меньше — лучше", ind.baseline,
+                     period, deadline, target, actual, light_names[lights[iid]]))
     return pd.DataFrame(data, columns=["Школа", "Показатель" if names else "№ показателя", "Единица", "Источник",
                                        "Направление", "База", "Период", "Срок отчёта", "План", "Факт", "Состояние"])
 

@@ -137,7 +137,8 @@ def _charts(book, summary, deficits, meta):
     ws.set_column(12, 12, 28)
     ws.set_column(13, 13, 22)
     chart = book.book.add_chart({"type": "column"})
-    chart.add_series({"name": "Доля педагогов с дефицитом, %", "categories": ["Диаграммы", 4, 12, 3 + len(categories), 12],
+    chart.add_series({"name": "Доля педагогов с дефицитом, %",
+                      "categories": ["Диаграммы", 4, 12, 3 + len(categories), 12],
                       "values": ["Диаграммы", 4, 13, 3 + len(categories), 13], "fill": {"color": "#C0504D"}})
     chart.set_title({"name": "Профессиональные дефициты по категориям, %"})
     chart.set_legend({"none": True})

@@ -2,5 +2,8 @@ from flask import Blueprint
 
 bp = Blueprint("orgs", __name__)
 
-from . import access, routes  # noqa: E402,F401  (access: rules registered with the policy)
-from . import history  # noqa: E402,F401  (labels for history and notifications)
+from . import (  # noqa: E402,F401  (access: rules registered with the policy)
+    access,
+    history,  # noqa: E402,F401  (labels for history and notifications)
+    routes,
+)

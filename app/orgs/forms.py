@@ -23,18 +23,21 @@ FLAG_LABELS = {
 
 
 class TimezoneForm(Form):
-    timezone = StringField(_l("Часовой пояс муниципалитета"), description=_l("Например: Asia/Krasnoyarsk, Europe/Moscow."),
+    timezone = StringField(_l("Часовой пояс муниципалитета"),
+                           description=_l("Например: Asia/Krasnoyarsk, Europe/Moscow."),
                            validators=[DataRequired(_l("Укажите часовой пояс.")), Length(max=64)])
 
     def validate_timezone(self, field):
         if not is_zone(field.data):
-            raise ValidationError(_l("Неизвестный часовой пояс: укажите название вида Asia/Krasnoyarsk или Europe/Moscow."))
+            raise ValidationError(_l("Неизвестный часовой пояс: "
+                                     "укажите название вида Asia/Krasnoyarsk или Europe/Moscow."))
 
 
 class OrganisationRowForm(Form):
     """The fields edited inline in the list."""
 
-    short_name = StringField(_l("Краткое название"), validators=[DataRequired(_l("Введите краткое название.")), Length(max=120)])
+    short_name = StringField(_l("Краткое название"),
+                             validators=[DataRequired(_l("Введите краткое название.")), Length(max=120)])
     director = StringField(_l("Руководитель"), validators=[Optional(), Length(max=200)])
     is_low_results = BooleanField(_l("ШНОР"))
     is_unfavourable = BooleanField(_l("ШНСУ"))
@@ -43,9 +46,11 @@ class OrganisationRowForm(Form):
 
 class OrganisationForm(OrganisationRowForm):
     kind = SelectField(_l("Тип"), choices=list(KIND_LABELS.items()))
-    name = StringField(_l("Полное название"), validators=[DataRequired(_l("Введите полное название.")), Length(max=300)])
+    name = StringField(_l("Полное название"),
+                       validators=[DataRequired(_l("Введите полное название.")), Length(max=300)])
     address = StringField(_l("Адрес"), validators=[Optional(), Length(max=300)])
-    students = NumberField(_l("Число обучающихся"), integer=True, validators=[Optional(), NumberRange(0, 10000, _l("От 0 до 10 000."))])
+    students = NumberField(_l("Число обучающихся"), integer=True,
+                           validators=[Optional(), NumberRange(0, 10000, _l("От 0 до 10 000."))])
     is_archived = BooleanField(_l("В архиве"))
 
 
@@ -54,7 +59,8 @@ class PartnershipForm(Form):
     tutor_school_id = SelectField(_l("Школа-тьютор"), coerce=int)
     curator_id = SelectField(_l("Специалист-куратор"), coerce=int)
     start_year = NumberField(_l("Первый учебный год начинается в"), integer=True,
-                              validators=[DataRequired(_l("Укажите год.")), NumberRange(2015, 2040, _l("Год от 2015 до 2040."))])
+                              validators=[DataRequired(_l("Укажите год.")),
+                                          NumberRange(2015, 2040, _l("Год от 2015 до 2040."))])
     agreement_number = StringField(_l("Номер сетевого договора"), validators=[Optional(), Length(max=60)])
     agreement_date = DateField(_l("Дата сетевого договора"), validators=[Optional()])
     note = TextAreaField(_l("Примечание"), validators=[Optional(), Length(max=2000)])

@@ -20,14 +20,16 @@ def search_organisations(text="", kind="", flag=""):
     query = policy.visible(Organisation)
     if text:
         like = f"%{text.strip().lower()}%"
-        query = query.where(or_(func.lower(Organisation.name).like(like), func.lower(Organisation.short_name).like(like)))
+        query = query.where(or_(func.lower(Organisation.name).like(like),
+                                func.lower(Organisation.short_name).like(like)))
     if kind:
         query = query.where(Organisation.kind == kind)
     if flag == "low":
         query = query.where(Organisation.is_low_results.is_(True))
     elif flag == "unfavourable":
         query = query.where(Organisation.is_unfavourable.is_(True))
-    return db.session.scalars(query.order_by(Organisation.is_archived, Organisation.kind.desc(), Organisation.short_name)).all()
+    return db.session.scalars(
+        query.order_by(Organisation.is_archived, Organisation.kind.desc(), Organisation.short_name)).all()
 
 
 def set_timezone(actor, municipality, zone):
@@ -45,12 +47,14 @@ def set_timezone(actor, municipality, zone):
 def organisations(municipality_id):
     """The municipality's organisations in use (a user's organisation is chosen among them)."""
     return db.session.scalars(
-        db.select(Organisation).where(Organisation.municipality_id == municipality_id, Organisation.is_archived.is_(False))
+        db.select(Organisation).where(Organisation.municipality_id == municipality_id,
+                                      Organisation.is_archived.is_(False))
         .order_by(Organisation.kind, Organisation.short_name)).all()
 
 
 def schools(municipality_id, include_archived=False):
-    query = db.select(Organisation).where(Organisation.municipality_id == municipality_id, Organisation.kind == "school")
+    query = db.select(Organisation).where(Organisation.municipality_id == municipality_id,
+                                          Organisation.kind == "school")
     if not include_archived:
         query = query.where(Organisation.is_archived.is_(False))
     return db.session.scalars(query.order_by(Organisation.short_name)).all()
@@ -75,7 +79,8 @@ def context_profile(org, year):
     """[(factor, share or None, previous year's share or None)] for every factor of the
     municipality, in catalogue order, for the school year `year`."""
     factors = db.session.scalars(
-        db.select(ContextFactor).where(ContextFactor.municipality_id == org.municipality_id).order_by(ContextFactor.position)
+        db.select(ContextFactor).where(ContextFactor.municipality_id == org.municipality_id)
+        .order_by(ContextFactor.position)
     ).all()
     values = {k: v.share for k, v in _context_values(org, year).items()}
     previous = {k: v.share for k, v in _context_values(org, year - 1).items()}

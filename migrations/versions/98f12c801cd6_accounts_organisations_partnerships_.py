@@ -1,7 +1,7 @@
 """accounts, organisations, partnerships, activity
 
 Revision ID: 98f12c801cd6
-Revises: 
+Revises:
 Create Date: 2026-11-22 07:31:13.049987
 
 """

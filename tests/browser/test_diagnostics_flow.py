@@ -16,7 +16,8 @@ def test_record_a_session_and_add_a_route_step(browser, login, live_server):
     name = teacher.inner_text()
     teacher.click()
     page.get_by_label("формирование читательской грамотности", exact=True).select_option(label="значительно")
-    page.get_by_label("оценивание достижений планируемых результатов, владение оценочными инструментами", exact=True).select_option(label="частично")
+    page.get_by_label("оценивание достижений планируемых результатов, владение оценочными инструментами",
+                      exact=True).select_option(label="частично")
     page.get_by_role("button", name="Сохранить результаты").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     expect(page.locator("#dynamics + table")).to_contain_text("20.11.2026")
@@ -27,7 +28,8 @@ def test_record_a_session_and_add_a_route_step(browser, login, live_server):
     new_step.get_by_label("Шаг маршрута").fill("Наставничество: приёмы смыслового чтения")
     new_step.get_by_label("Срок").fill("2027-02-28")
     new_step.get_by_label("Кто проводит").fill("МБОУ «Преображенская СОШ»")
-    new_step.get_by_label("Какие дефициты закрывает").select_option(label="метапредметные: формирование читательской грамотности")
+    new_step.get_by_label("Какие дефициты закрывает").select_option(
+        label="метапредметные: формирование читательской грамотности")
     page.get_by_role("button", name="Добавить шаг").click()
     route = page.locator("#route + table")
     expect(route).to_contain_text("Наставничество: приёмы смыслового чтения")
