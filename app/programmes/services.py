@@ -17,7 +17,7 @@ from ..accounts.models import User
 from ..activity.labels import N_
 from ..activity.services import record
 from ..collab import services as collab
-from ..editing import create, first_save, first_version, save_changes  # noqa: F401  (routes use both)
+from ..editing import create, save_changes, save_or_create
 from ..extensions import db
 from ..orgs.models import Municipality, Partnership
 from ..timeutil import today, utcnow
@@ -473,27 +473,19 @@ def period_locked(period):
 
 
 def save_value(actor, value, data, version):
-    """Target/actual of one indicator in one period. A new cell starts at version 0; two first
-    saves of one cell at once: the second is a Conflict about the first one's value."""
-    message = N_("%(indicator)s · %(period)s")
-    if value.id is None:
-        first_version(version, data, value)
-        indicator_id, period_id = value.indicator_id, value.period_id
-        for name, v in data.items():
-            setattr(value, name, v)
-        with first_save(lambda: _stored_value(indicator_id, period_id) or value, data):
-            db.session.add(value)
-            db.session.flush()
-            record(actor, value, "update", {k: [None, v] for k, v in data.items()}, message=message,
-                   params=_value_params(value), scope=f"programme:{value.programme_id}")
-            db.session.flush()
-        return data
-    return save_changes(actor, value, data, version, scope=f"programme:{value.programme_id}",
-                        message=message, params=_value_params(value))
+    """Target/actual of one indicator in one period (`value` stored, or new at version 0). Two
+    first saves of one cell at once: the second is a Conflict about the first one's value."""
+    indicator_id, period_id = value.indicator_id, value.period_id
+    return save_or_create(actor, value if value.id is not None else None, lambda: value, data, version,
+                          conflict_with=value, reload=lambda: _stored_value(indicator_id, period_id),
+                          scope=f"programme:{value.programme_id}", message=N_("%(indicator)s · %(period)s"),
+                          params=_value_params(value))
 
 
 def _value_params(value):
-    return {"indicator": value.indicator.name[:80], "period": value.period.title}
+    # By id: a cell saved for the first time is not in the session yet, so its relationships are unloaded.
+    indicator, period = db.session.get(Indicator, value.indicator_id), db.session.get(ReportingPeriod, value.period_id)
+    return {"indicator": indicator.name[:80], "period": period.title}
 
 
 def _stored_value(indicator_id, period_id):
@@ -516,20 +508,14 @@ def report_for(programme, period):
 
 
 def save_report(actor, report, narrative, version):
-    if report.id is None:
-        first_version(version, {"narrative": narrative}, report)
-        programme_id, period_id = report.programme_id, report.period_id
-        report.narrative = narrative
-        report.version = 1
-        with first_save(lambda: db.session.scalar(select(PeriodReport).where(
-                PeriodReport.programme_id == programme_id, PeriodReport.period_id == period_id)) or report,
-                        {"narrative": narrative}):
-            create(actor, report, ("narrative",), scope=f"programme:{report.programme_id}",
-                   message=N_("Отчёт за период: %(period)s"), params={"period": report.period.title})
-        return report
-    save_changes(actor, report, {"narrative": narrative}, version, scope=f"programme:{report.programme_id}",
-                 message=N_("Отчёт за период: %(period)s"), params={"period": report.period.title})
-    return report
+    """The narrative of a period's report (`report` stored, or the unsaved draft of report_for)."""
+    programme_id, period = report.programme.id, report.period
+    return save_or_create(
+        actor, report if report.id is not None else None, lambda: report, {"narrative": narrative}, version,
+        conflict_with=report, reload=lambda: db.session.scalar(select(PeriodReport).where(
+            PeriodReport.programme_id == programme_id, PeriodReport.period_id == period.id)),
+        scope=f"programme:{programme_id}", message=N_("Отчёт за период: %(period)s"),
+        params={"period": period.title})
 
 
 def submit_report(actor, programme, report):
