@@ -286,10 +286,6 @@ def allowed_transitions(programme, user):
 
 STEPS_BACK = ("draft", "closed")  # shown as secondary buttons
 
-STATUS_TEXT = {"draft": "черновик", "on_approval": "на согласовании", "approved": "утверждена",
-               "in_progress": "реализуется", "completed": "завершена", "closed": "закрыта досрочно"}
-
-
 def add_goal(actor, programme, data):
     position = (db.session.scalar(select(func.max(Goal.position)).where(Goal.programme_id == programme.id)) or 0) + 1
     goal = Goal(municipality_id=programme.municipality_id, programme_id=programme.id, position=position, **data)
@@ -376,10 +372,6 @@ def _after_task_change(actor, task, changes):
 def task_links(task):
     """Where the task came from, as other areas say it: [(label, url)]."""
     return [link for links in signals.collect(signals.task_links, task) for link in links]
-TASK_STATUS_TEXT = {"planned": "запланировано", "in_progress": "выполняется", "done": "выполнено",
-                    "cancelled": "отменено"}
-
-
 def move_task(actor, task, direction):
     """Swap with the neighbour above or below in the same section."""
     siblings = db.session.scalars(select(Task).where(Task.programme_id == task.programme_id,

@@ -39,8 +39,7 @@ def live(programme_id):
                    context=lambda: context(programme, oob=True),
                    **data, **changed, **add_forms(), present=collab.present_users(state),
                    presence_key=state.presence_key, since=state.latest, activity=collab.recent_events(scope),
-                   owners=owner_choices(programme), transitions=services.allowed_transitions(programme, current_user),
-                   status_labels=services.STATUS_TEXT)
+                   owners=owner_choices(programme), transitions=services.allowed_transitions(programme, current_user))
     collab.touch_presence(state.user_id, scope, state.my_last_seen)
     return resp
 

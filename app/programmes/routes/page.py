@@ -15,7 +15,7 @@ from ...forms import db_int
 from ...htmx import is_fragment_request, render
 from ...orgs.models import Partnership
 from .. import bp, services
-from ..forms import BulkStatusForm, ProgrammeCreateForm, StatusForm, TaskForm
+from ..forms import PROGRAMME_STATUS_LABELS, BulkStatusForm, ProgrammeCreateForm, StatusForm, TaskForm
 from .shared import PAGE, add_forms, context, filters, owner_choices, page_url
 
 
@@ -99,7 +99,7 @@ def _programme_page(programme, state):
                   presence_key=state.presence_key, unread_count=state.unread, since=state.latest,
                   activity=collab.recent_events(programme.scope), owners=owners, bulk_form=BulkStatusForm(),
                   task_form=_new_task_form(data, owners), **add_forms(),
-                  transitions=services.allowed_transitions(programme, current_user), status_labels=services.STATUS_TEXT)
+                  transitions=services.allowed_transitions(programme, current_user))
 
 
 def _new_task_form(data, owners):
@@ -122,7 +122,7 @@ def change_status(programme_id):
         return redirect(page_url(programme)), 303
     if not changed:
         abort(403)
-    flash(_("Статус программы: %(s)s.", s=services.STATUS_TEXT[programme.status]), "success")
+    flash(_("Статус программы: %(s)s.", s=PROGRAMME_STATUS_LABELS[programme.status]), "success")
     return redirect(page_url(programme))
 
 
