@@ -15,6 +15,7 @@ from .accounts.forms import ROLE_LABELS
 from .orgs.access import can_see_context_of, works_with_school
 from .programmes.forms import DIRECTION_LABELS, PROGRAMME_STATUS_LABELS, REPORT_STATUS_LABELS, TASK_STATUS_LABELS
 from .programmes.progress import sparkline
+from .programmes.services import period_name
 
 # (endpoint, label, roles that see it)
 NAVIGATION = (
@@ -83,6 +84,7 @@ def init_app(app):
     # The names stay (templates use them everywhere); the output follows the locale and the
     # municipality's zone: ru 02.12.2026 02:10, en 12/2/26 2:10 AM.
     app.template_filter("ru_date")(show_date)
+    app.template_filter("period_name")(period_name)
     app.template_filter("ru_datetime")(show_datetime)
     app.template_filter("num")(show_number)
     app.jinja_env.globals.update(num=show_number)

@@ -17,3 +17,29 @@ def test_language_choice_is_remembered_for_the_next_login(app, auth):
     auth.logout()
     auth.login("curator")
     assert '<html lang="en">' in auth.client.get("/").get_data(as_text=True)
+
+
+def test_template_period_names_read_in_the_readers_language(app, auth):
+    """Periods the template named («Ноябрь 2026») read «November 2026» in English; a period
+    someone renamed keeps its own title in both languages."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.programmes.models import Programme, ReportingPeriod
+
+    with app.app_context():
+        programme = db.session.scalar(sa.select(Programme).order_by(Programme.id))
+        periods = db.session.scalars(sa.select(ReportingPeriod).where(
+            ReportingPeriod.programme_id == programme.id).order_by(ReportingPeriod.position)).all()
+        first, renamed = periods[0], periods[1]
+        russian = first.title
+        english = f"{first.deadline.strftime('%B')} {first.deadline.year}"
+        renamed.title = "Промежуточный срез"
+        db.session.commit()
+        programme_id = programme.id
+    auth.login("admin")
+    page = auth.client.get(f"/programmes/{programme_id}").get_data(as_text=True)
+    assert russian in page and "Промежуточный срез" in page
+    auth.post("/language/en")
+    page = auth.client.get(f"/programmes/{programme_id}").get_data(as_text=True)
+    assert english in page and russian not in page and "Промежуточный срез" in page

@@ -8,6 +8,7 @@ import functools
 from datetime import date
 
 from flask import url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -43,6 +44,16 @@ TASK_FIELDS = ("section_id", "title", "due_date", "expected_result", "responsibl
 INDICATOR_FIELDS = ("name", "unit", "direction", "source", "baseline", "baseline_date")
 PASSPORT_FIELDS = ("name", "main_idea", "risks", "resources")
 GOAL_FIELDS = ("text", "justification", "realism")
+
+
+def period_name(period):
+    """A reporting period as the reader says it: a period named by the template («Ноябрь 2026»)
+    reads in the reader's language (November 2026); a title someone typed stays as typed."""
+    deadline = period.deadline
+    if deadline is not None and period.title == f"{MONTH_NAMES.get(deadline.month)} {deadline.year}":
+        name = format_date(deadline, "LLLL y")
+        return name[:1].upper() + name[1:]
+    return period.title
 
 
 def default_periods(start_year):

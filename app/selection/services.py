@@ -461,7 +461,8 @@ def watchlist(user):
             if o["indicators_off_track"]:
                 reasons.append(_("показателей без продвижения: %(n)s", n=o["indicators_off_track"]))
             if o["missed_periods"]:
-                reasons.append(_("не сдан отчёт: %(periods)s", periods=", ".join(p.title for p in o["missed_periods"])))
+                missed = ", ".join(programmes.period_name(p) for p in o["missed_periods"])
+                reasons.append(_("не сдан отчёт: %(periods)s", periods=missed))
         last = db.session.scalar(select(func.max(Visit.visit_date)).where(Visit.partnership_id == partnership.id,
                                                                           Visit.status == "submitted"))
         if last is None or last < now - timedelta(weeks=weeks):
