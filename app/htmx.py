@@ -49,10 +49,13 @@ def is_fragment_request():
     return htmx.wants_fragment
 
 
-def _answer(body, status):
-    resp = make_response(body, status)
+def _vary(resp):
     resp.headers["Vary"] = "HX-Request"
     return resp
+
+
+def _answer(body, status):
+    return _vary(make_response(body, status))
 
 
 def render(template, block=None, status=200, **context):
@@ -62,14 +65,9 @@ def render(template, block=None, status=200, **context):
     return _answer(render_template(template, **context), status)
 
 
-REFUSED = {
-    409: lambda: (_("Запись изменил другой участник. Проверьте текущие данные и повторите правку."), "warning"),
-}
-
-
 def _refused_message(status):
-    if status in REFUSED:
-        return REFUSED[status]()
+    if status == 409:
+        return _("Запись изменил другой участник. Проверьте текущие данные и повторите правку."), "warning"
     return _("Изменение не сохранено: проверьте введённые данные."), "error"
 
 
@@ -81,13 +79,10 @@ def respond(template, block, *, fallback, status=200, oob=(), message=None, cont
     a block is rendered, so a redirect costs no queries."""
     if not is_fragment_request():
         if status >= 400:
-            refuse()  # the redirect is a 303, but what the action wrote is rolled back
-            message = message or _refused_message(status)
+            return refused(fallback, *(message or _refused_message(status)))
         if message:
             flash(*message)
-        resp = redirect(fallback, 303)
-        resp.headers["Vary"] = "HX-Request"
-        return resp
+        return _vary(redirect(fallback, 303))
     if context is not None:
         ctx = {**context(), **ctx}
     body = render_blocks(template, [block, *oob], **ctx) if oob else render_block(template, block, **ctx)
@@ -99,7 +94,7 @@ def refused(url, message, category="error"):
     is kept (the redirect is not a 4xx, so the request is marked refused)."""
     refuse()
     flash(message, category)
-    return redirect(url, 303)
+    return _vary(redirect(url, 303))
 
 
 def hx_trigger(resp, event, data=None):

@@ -16,6 +16,7 @@ from .orgs.access import can_see_context_of, works_with_school
 from .programmes.forms import DIRECTION_LABELS, PROGRAMME_STATUS_LABELS, REPORT_STATUS_LABELS, TASK_STATUS_LABELS
 from .programmes.progress import sparkline
 from .programmes.services import period_name
+from .selection.access import can_view_risks_of
 
 # (endpoint, label, roles that see it)
 NAVIGATION = (
@@ -78,6 +79,7 @@ def init_app(app):
         direction_labels=DIRECTION_LABELS,
         works_with_school=works_with_school,
         can_see_context_of=can_see_context_of,
+        can_view_risks_of=can_view_risks_of,
         levels_rank={"none": 0, "partial": 1, "significant": 2}.get,
     )
 

@@ -9,25 +9,22 @@ Usage: .venv/bin/python bench/batch_jobs.py [--tasks 5870] [--code /path/to/othe
 whose writers all queued behind one advisory lock).
 """
 import argparse
-import os
 import statistics
-import sys
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from checkout import CONFIG, use_checkout
 
 
 def parse():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=5870)
-    parser.add_argument("--code", default=ROOT)
+    parser.add_argument("--code", help="checkout of Opora to measure (default: this one)")
     return parser.parse_args()
 
 
 ARGS = parse()
-sys.path.insert(0, os.path.join(ROOT, "tests"))  # run_postgres.postgres_server
-sys.path.insert(0, ARGS.code)
+CODE = use_checkout()
 
 import sqlalchemy as sa  # noqa: E402
 from run_postgres import postgres_server  # noqa: E402
@@ -44,7 +41,7 @@ def build(url, tasks):
     from app.demo.synthetic import build_programme
     from app.programmes.models import Programme, Task
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, **CONFIG,
                       "SERVER_NAME": "opora.test"})
     with app.app_context():
         upgrade()
@@ -115,7 +112,7 @@ def main():
         with app.app_context():
             db.engine.dispose()
     floor_median = statistics.median(floor)
-    print(f"Opora batch job benchmark — PostgreSQL, code at {ARGS.code}")
+    print(f"Opora batch job benchmark — PostgreSQL, code at {CODE}")
     print(f"  remind-overdue: {job.sent} reminders in {elapsed:.1f} s")
     print(f"  saves in another programme, no job (floor): median {floor_median:.1f} ms, worst {max(floor):.1f} ms "
           f"({len(floor)} saves)")

@@ -18,29 +18,12 @@ Usage: .venv/bin/python bench/parallel_writers.py [--writers 16] [--seconds 10] 
 import argparse
 import multiprocessing
 import os
-import re
-import sys
 import time
 
+from checkout import CONFIG, login, row_version, use_checkout  # noqa: E402
 
-def _code_path():
-    for i, arg in enumerate(sys.argv):
-        if arg == "--code" and i + 1 < len(sys.argv):
-            return os.path.abspath(sys.argv[i + 1])
-        if arg.startswith("--code="):
-            return os.path.abspath(arg.split("=", 1)[1])
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CODE = use_checkout()
 
-
-CODE = _code_path()
-HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, CODE)
-os.chdir(CODE)
-
-META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-FORM = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-ROW_VERSION = re.compile(r'name="version" value="(\d+)"|"version": ?(\d+)')
-CONFIG = {"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
 
 
 def build(url, writers):
@@ -87,11 +70,9 @@ def _write(url, task_id, ready, start, seconds):
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, **CONFIG})
     client = app.test_client()
-    token = FORM.search(client.get("/login").get_data(as_text=True)).group(1)
-    client.post("/login", data={"email": "admin@opora.demo", "password": "demo12345", "csrf_token": token})
-    token = META.search(client.get("/account/password").get_data(as_text=True)).group(1)
+    token = login(client, "admin@opora.demo")
     row = client.get(f"/tasks/{task_id}/row", headers={"HX-Request": "true"}).get_data(as_text=True)
-    version = next(v for v in ROW_VERSION.search(row).groups() if v)
+    version = row_version(row)
     statuses = ("in_progress", "planned")
 
     def save(status):
@@ -99,7 +80,7 @@ def _write(url, task_id, ready, start, seconds):
                            headers={"HX-Request": "true", "X-CSRFToken": token})
 
     # One save before the clock starts: templates compiled, connection open.
-    version = next(v for v in ROW_VERSION.search(save("done").get_data(as_text=True)).groups() if v)
+    version = row_version(save("done").get_data(as_text=True))
     ready.put(True)
     start.wait()
     done = errors = 0
@@ -109,7 +90,7 @@ def _write(url, task_id, ready, start, seconds):
         if resp.status_code != 200:
             errors += 1
             continue
-        version = next(v for v in ROW_VERSION.search(resp.get_data(as_text=True)).groups() if v)
+        version = row_version(resp.get_data(as_text=True))
         done += 1
     return done, errors
 
@@ -179,7 +160,6 @@ def main():
     parser.add_argument("--hold-ms", type=float, default=20, help="held path: ms a transaction stays open")
     parser.add_argument("--code", default=CODE, help="checkout of Opora to measure (default: this one)")
     args = parser.parse_args()
-    sys.path.insert(1, os.path.join(HERE, "tests"))
     from run_postgres import postgres_server
 
     with postgres_server() as url:

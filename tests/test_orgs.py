@@ -77,6 +77,10 @@ def test_full_edit_and_history_on_the_card(app, login_as, demo):
     assert resp.status_code == 302
     page = admin.client.get(f"/orgs/{demo['school']}").get_data(as_text=True)
     assert "с. Павловка" in page and "История изменений" in page and "Иванов С. А." in page
+    # The history is the department's (policy: read_history): the school's own team reads the
+    # card, not who changed what on it.
+    page = login_as("school").client.get(f"/orgs/{demo['school']}").get_data(as_text=True)
+    assert "с. Павловка" in page and "История изменений" not in page
 
 
 def test_context_profile(app, login_as, demo):

@@ -36,15 +36,21 @@ class LoginForm(Form):
     next = HiddenField()
 
 
+def _new_password_fields():
+    """The new password and its repetition, made anew for each form so they keep their place
+    in the form's order (WTForms orders fields by when they were made)."""
+    return (PasswordField(_l("Новый пароль"),
+                          validators=[DataRequired(_l("Введите новый пароль.")), Length(max=200), strong_password],
+                          description=PASSWORD_RULES),
+            PasswordField(_l("Повторите новый пароль"),
+                          validators=[DataRequired(_l("Повторите пароль.")),
+                                      EqualTo("new", _l("Пароли не совпадают."))]))
+
+
 class PasswordChangeForm(Form):
     current = PasswordField(_l("Текущий пароль"),
                             validators=[DataRequired(_l("Введите текущий пароль.")), Length(max=200)])
-    new = PasswordField(_l("Новый пароль"),
-                        validators=[DataRequired(_l("Введите новый пароль.")), Length(max=200), strong_password],
-                        description=PASSWORD_RULES)
-    repeat = PasswordField(_l("Повторите новый пароль"),
-                           validators=[DataRequired(_l("Повторите пароль.")),
-                                       EqualTo("new", _l("Пароли не совпадают."))])
+    new, repeat = _new_password_fields()
 
 
 class UserForm(Form):
@@ -60,12 +66,7 @@ class UserForm(Form):
 
 class SetupPasswordForm(Form):
     """The page of a one-time link: the person chooses their own password."""
-    new = PasswordField(_l("Новый пароль"),
-                        validators=[DataRequired(_l("Введите новый пароль.")), Length(max=200), strong_password],
-                        description=PASSWORD_RULES)
-    repeat = PasswordField(_l("Повторите новый пароль"),
-                           validators=[DataRequired(_l("Повторите пароль.")),
-                                       EqualTo("new", _l("Пароли не совпадают."))])
+    new, repeat = _new_password_fields()
 
 
 class NewUserForm(UserForm):

@@ -7,7 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from .. import policy
-from ..htmx import render
+from ..htmx import refused, render
 from ..versioning import Conflict, parse_version, stale_as_conflict
 from . import bp, services
 from .forms import (
@@ -110,15 +110,15 @@ def setup(token):
     password signs them in, in a fresh session; the link then stops working."""
     try:
         link = services.setup_link(token)
-    except services.LinkRefused as refused:
-        return render("accounts/setup.html", refused=refused.message, status=refused.status)
+    except services.LinkRefused as refusal:
+        return render("accounts/setup.html", refused=refusal.message, status=refusal.status)
     form = SetupPasswordForm()
     if form.validate_on_submit():
         try:
             with stale_as_conflict(link.user):
                 user = services.use_setup_link(link, form.new.data)
-        except services.LinkRefused as refused:
-            return render("accounts/setup.html", refused=refused.message, status=refused.status)
+        except services.LinkRefused as refusal:
+            return render("accounts/setup.html", refused=refusal.message, status=refusal.status)
         except Conflict:  # the account was changed at this very moment; the link is still unused
             return render("accounts/setup.html", status=409, refused=_(
                 "Учётную запись только что изменили. Откройте ссылку ещё раз и задайте пароль."))
@@ -218,8 +218,8 @@ def issue_link(user_id):
     """«Выдать ссылку для входа»: a fresh one-time link (older ones stop working), shown once."""
     user = policy.load(User, user_id, "edit")
     if not user.is_active:
-        flash(_("Учётная запись отключена: сначала включите её."), "error")
-        return redirect(url_for("accounts.edit_user", user_id=user.id)), 303
+        return refused(url_for("accounts.edit_user", user_id=user.id),
+                       _("Учётная запись отключена: сначала включите её."))
     return render("accounts/setup_links.html", links=[services.issue_setup_link(current_user, user)])
 
 

@@ -1,7 +1,7 @@
 """Role home pages, the health check, the language switch and the summary dashboard."""
 import time
 
-from flask import abort, current_app, flash, jsonify, redirect, request, session, url_for
+from flask import abort, current_app, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import HiddenField
@@ -9,7 +9,7 @@ from wtforms import HiddenField
 from .. import policy
 from ..exports import summary as data
 from ..forms import Form, db_int
-from ..htmx import render
+from ..htmx import refused, render
 from ..orgs.models import Partnership
 from ..timeutil import school_year, today
 from . import bp, services
@@ -42,8 +42,7 @@ class LanguageForm(Form):
 def set_language(code):
     form = LanguageForm()
     if code not in current_app.config["LANGUAGES"] or not form.validate_on_submit():
-        flash(_("Неизвестный язык."), "error")
-        return redirect(url_for("dashboard.home")), 303
+        return refused(url_for("dashboard.home"), _("Неизвестный язык."))
     session["locale"] = code
     if current_user.is_authenticated:
         current_user.locale = code  # the POST's request commits it

@@ -15,7 +15,11 @@ MUNICIPAL_ACTIONS = {
     "summarize": ("admin", "curator", "observer"),                 # Excel summary, curators' overview
     "create_event": ("admin", "curator", "tutor"),
     "read_text": policy.TEXT_READERS,                              # free text in exports (see TEXT_READERS)
+    "create_programme": ("admin", "curator"),                      # in a partnership they edit or curate
 }
+
+# Who reads the history of organisations and partnerships: the department's staff.
+HISTORY_READERS = ("admin", "curator")
 
 
 @policy.register(Municipality)
@@ -25,6 +29,8 @@ def municipality(user, action, obj):
 
 @policy.register(Organisation)
 def organisation(user, action, org):
+    if action == "read_history":
+        return user.role in HISTORY_READERS
     if action == "view":
         return user.role != "school" or org.id == user.organisation_id
     return user.role == "admin"
@@ -50,6 +56,8 @@ def partnership_role(user, partnership):
 @policy.register(Partnership)
 def partnership(user, action, obj):
     role = partnership_role(user, obj)
+    if action == "read_history":
+        return role in HISTORY_READERS
     if action == "view":
         return role is not None
     if action == "visit":  # record visits and recommendations for the supported school

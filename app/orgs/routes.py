@@ -6,7 +6,7 @@ from .. import policy
 from ..activity.services import history_of
 from ..editing import Conflict, create, save_changes
 from ..forms import db_int, form_errors
-from ..htmx import render
+from ..htmx import refused, render
 from ..timeutil import school_year
 from . import bp, services
 from .access import can_see_context_of
@@ -57,8 +57,7 @@ def save_timezone():
     municipality = policy.require("manage")
     form = TimezoneForm()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(url_for("orgs.organisations")), 303
+        return refused(url_for("orgs.organisations"), form_errors(form))
     services.set_timezone(current_user, municipality, form.timezone.data)
     flash(_("Часовой пояс муниципалитета: %(zone)s.", zone=form.timezone.data), "success")
     return redirect(url_for("orgs.organisations"))
@@ -81,8 +80,9 @@ def organisation(org_id):
     org = policy.load(Organisation, org_id, "view")
     year = school_year()
     profile = services.context_profile(org, year) if org.is_school and can_see_context_of(org) else None
+    history = history_of(org, 30) if policy.can("read_history", org) else []
     return render("orgs/organisation.html", org=org, profile=profile, context_year=year,
-                  partnerships=services.partnerships_of(org), history=history_of(org, 30), kinds=KIND_LABELS,
+                  partnerships=services.partnerships_of(org), history=history, kinds=KIND_LABELS,
                   directions=DIRECTION_LABELS)
 
 
@@ -204,7 +204,8 @@ def new_partnership():
 @bp.get("/partnerships/<int:partnership_id>")
 def partnership(partnership_id):
     item = policy.load(Partnership, partnership_id, "view")
-    return render("orgs/partnership.html", item=item, history=history_of(item, 30))
+    return render("orgs/partnership.html", item=item,
+                  history=history_of(item, 30) if policy.can("read_history", item) else [])
 
 
 @bp.route("/partnerships/<int:partnership_id>/edit", methods=["GET", "POST"])

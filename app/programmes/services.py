@@ -20,6 +20,7 @@ from ..activity.services import record
 from ..collab import services as collab
 from ..editing import create, save_changes, save_or_create
 from ..extensions import db
+from ..orgs.access import partnership_role
 from ..orgs.models import Municipality, Partnership
 from ..timeutil import today, utcnow
 from ..versioning import Conflict, check_version, stale_as_conflict
@@ -119,8 +120,6 @@ def create_programme(actor, partnership, start_year=None):
 
 def partnerships_for_new_programme(user):
     """Partnerships the user may start a programme in: those they edit, and the curator's own."""
-    from ..orgs.access import partnership_role
-
     return [p for p in db.session.scalars(policy.visible(Partnership)).all()
             if policy.can("edit", p, user) or partnership_role(user, p) == "curator"]
 

@@ -1,11 +1,12 @@
 """Indicators and their values per reporting period, edited in place."""
-from flask import abort, flash, redirect, request
+from flask import abort, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import policy
 from ...editing import Conflict
 from ...forms import form_errors
+from ...htmx import refused
 from .. import bp, services
 from ..forms import IndicatorForm, ValueForm
 from ..models import Indicator, ReportingPeriod
@@ -27,8 +28,7 @@ def add_indicator(programme_id):
     programme = services.load_programme(programme_id, "edit")
     form = IndicatorForm(prefix="indicator")
     if not form.validate_on_submit():
-        flash(_("Показатель не добавлен: %(e)s", e=form_errors(form)), "error")
-        return redirect(page_url(programme, "indicators")), 303
+        return refused(page_url(programme, "indicators"), _("Показатель не добавлен: %(e)s", e=form_errors(form)))
     services.add_indicator(current_user, programme, _indicator_data(form))
     return redirect(page_url(programme, "indicators"))
 

@@ -28,7 +28,7 @@ def programmes():
 
 @bp.route("/programmes/new", methods=["GET", "POST"])
 def new_programme():
-    policy.require("view")
+    policy.require("create_programme")
     form = ProgrammeCreateForm()
     choices = services.partnerships_for_new_programme(current_user)
     if not choices:

@@ -1,5 +1,5 @@
 """The programme's passport (four text fields) and its goals, edited in place."""
-from flask import abort, flash, redirect, request
+from flask import abort, redirect, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -7,6 +7,7 @@ from flask_login import current_user
 from ... import policy
 from ...editing import Conflict
 from ...forms import form_errors
+from ...htmx import refused
 from .. import bp, services
 from ..forms import PASSPORT_LABELS, GoalForm, PassportFieldForm
 from ..models import Goal
@@ -59,8 +60,7 @@ def add_goal(programme_id):
     programme = services.load_programme(programme_id, "edit")
     form = GoalForm(prefix="goal")
     if not form.validate_on_submit():
-        flash(_("Цель не добавлена: %(e)s", e=form_errors(form)), "error")
-        return redirect(page_url(programme, "passport")), 303
+        return refused(page_url(programme, "passport"), _("Цель не добавлена: %(e)s", e=form_errors(form)))
     services.add_goal(current_user, programme, {f: getattr(form, f).data for f in services.GOAL_FIELDS})
     return redirect(page_url(programme, "passport"))
 

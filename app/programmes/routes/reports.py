@@ -6,7 +6,7 @@ from flask_login import current_user
 from ... import policy
 from ...editing import Conflict
 from ...forms import form_errors
-from ...htmx import render
+from ...htmx import refused, render
 from .. import bp, services
 from ..forms import ReportForm, ReviewForm
 from ..models import ReportingPeriod
@@ -63,12 +63,10 @@ def review_report(programme_id, period_id):
     period = _period(programme, period_id)
     report = services.report_for(programme, period)
     if report.status != "submitted":
-        flash(_("Принять или вернуть можно только сданный отчёт."), "error")
-        return redirect(_report_url(programme, period)), 303
+        return refused(_report_url(programme, period), _("Принять или вернуть можно только сданный отчёт."))
     form = ReviewForm()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
-        return redirect(_report_url(programme, period)), 303
+        return refused(_report_url(programme, period), form_errors(form))
     try:
         services.review_report(current_user, programme, report, form.feedback.data, form.decision.data == "accept")
     except Conflict:

@@ -12,7 +12,7 @@ from ...collab import uploads
 from ...collab.forms import AttachmentForm, CommentForm
 from ...editing import Conflict
 from ...forms import db_int, form_errors
-from ...htmx import is_fragment_request, render, respond
+from ...htmx import is_fragment_request, refused, render, respond
 from ...versioning import MalformedForm, parse_version
 from .. import bp, services
 from ..forms import BulkStatusForm, SectionForm, TaskForm, TaskStatusForm
@@ -26,8 +26,7 @@ def add_section(programme_id):
     programme = services.load_programme(programme_id, "edit")
     form = SectionForm(prefix="section")
     if not form.validate_on_submit():
-        flash(_("Раздел не добавлен: введите название до 400 символов."), "error")
-        return redirect(page_url(programme, "plan")), 303
+        return refused(page_url(programme, "plan"), _("Раздел не добавлен: введите название до 400 символов."))
     services.add_section(current_user, programme, form.title.data)
     flash(_("Раздел добавлен."), "success")
     return redirect(page_url(programme, "plan"))
@@ -38,8 +37,7 @@ def delete_section(section_id):
     section = policy.load(Section, section_id, "edit")
     anchor = url_for("programmes.programme", programme_id=section.programme_id, _anchor="plan")
     if not services.delete_section(current_user, section):
-        flash(_("Обязательный раздел или раздел с мероприятиями удалить нельзя."), "error")
-        return redirect(anchor), 303
+        return refused(anchor, _("Обязательный раздел или раздел с мероприятиями удалить нельзя."))
     flash(_("Раздел удалён."), "success")
     return redirect(anchor)
 
