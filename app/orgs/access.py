@@ -62,6 +62,8 @@ def partnership(user, action, obj):
         return role is not None
     if action == "visit":  # record visits and recommendations for the supported school
         return role in ("admin", "curator", "tutor")
+    if action == "start_programme":  # the department's staff: the admin, the partnership's curator
+        return role in ("admin", "curator")
     return role == "admin"
 
 

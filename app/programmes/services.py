@@ -20,7 +20,6 @@ from ..activity.services import record
 from ..collab import services as collab
 from ..editing import create, save_changes, save_or_create
 from ..extensions import db
-from ..orgs.access import partnership_role
 from ..orgs.models import Municipality, Partnership
 from ..timeutil import today, utcnow
 from ..versioning import Conflict, check_version, stale_as_conflict
@@ -119,9 +118,9 @@ def create_programme(actor, partnership, start_year=None):
 
 
 def partnerships_for_new_programme(user):
-    """Partnerships the user may start a programme in: those they edit, and the curator's own."""
-    return [p for p in db.session.scalars(policy.visible(Partnership)).all()
-            if policy.can("edit", p, user) or partnership_role(user, p) == "curator"]
+    """Partnerships the user may start a programme in (the admin: any; a curator: their own)."""
+    return [p for p in db.session.scalars(policy.visible(Partnership, user)).all()
+            if policy.can("start_programme", p, user)]
 
 
 def programme_exists(partnership, start_year):
