@@ -97,14 +97,3 @@ def _user_by_session_token():
 
     return db.select(User).where(User.session_token == db.bindparam("session_token")).options(
         joinedload(User.municipality), joinedload(User.organisation))
-
-
-@functools.cache
-def active_user_id():
-    """A scalar subquery: the id of the active user whose current session token is the bound
-    parameter `session_token`. Built once: hot paths embed it in their own single statement."""
-    from .accounts.models import User
-
-    return db.select(User.id).where(User.session_token == db.bindparam("session_token"),
-                                    User.is_active_account.is_(True),
-                                    User.must_change_password.is_(False)).scalar_subquery()

@@ -12,7 +12,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "app"
 
 # The core: infrastructure every area may import, which imports no area.
 CORE = {"policy", "extensions", "signals", "transaction", "timeutil", "versioning", "editing", "activity",
-        "catalogue", "config", "logs", "errors", "i18n", "forms", "imports", "htmx"}
+        "catalogue", "config", "logs", "errors", "i18n", "forms", "imports", "htmx", "formats"}
 # Areas from the bottom up: each may import those before it, never one after it.
 AREAS_BOTTOM_UP = ["orgs", "accounts", "collab", "programmes", "teachers", "visits", "selection", "mechanisms",
                    "exports", "dashboard"]
@@ -86,10 +86,20 @@ def test_areas_import_only_areas_below_them():
     assert not upward, f"imports up the layers (docs/ARCHITECTURE.md): {upward}"
 
 
+# The top: the app factory, the CLI, the demo, provisioning, template globals. It may import
+# anything; nothing in an area or the core imports it.
+TOP = {"app", "cli", "demo", "provisioning", "ui", "security", "backup", "models"}
+
+
+def test_nothing_below_imports_the_top():
+    upward = {(a, b): where[0] for (a, b), where in dependency_graph().items()
+              if (a in AREAS or a in CORE) and b in TOP}
+    assert not upward, f"areas or core import the top: {upward}"
+
+
 def test_every_part_is_classified():
-    """A new top-level module is placed deliberately: core, area, or the top (the app factory,
-    the CLI, the demo, provisioning, template globals), which may import anything."""
-    top = {"app", "cli", "demo", "provisioning", "ui", "security", "backup", "models"}
+    """A new top-level module is placed deliberately: core, area, or the top."""
+    top = TOP
     parts = {p.stem if p.is_file() else p.name for p in ROOT.iterdir()
              if (p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())) and p.stem != "__init__"}
     assert parts - CORE - AREAS - top == set()

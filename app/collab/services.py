@@ -9,6 +9,7 @@ from sqlalchemy import String, cast, func, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..accounts.sessions import active_user_id
 from ..activity.labels import N_
 from ..activity.models import ActivityEvent, ScopeRevision
 from ..activity.services import record
@@ -103,8 +104,6 @@ def add_comment(actor, obj, body, scope, url, participants):
 @functools.cache
 def _state_statement(page):
     """Built once per kind; see live_state()."""
-    from ..security import active_user_id
-
     scope = db.bindparam("scope")
     present = db.select(func.aggregate_strings(cast(Presence.user_id, String), ",")).where(
         Presence.scope == scope, Presence.last_seen >= db.bindparam("since")).scalar_subquery()

@@ -15,11 +15,11 @@ from .. import policy
 from ..activity.labels import N_
 from ..editing import create, save_changes, save_or_create
 from ..extensions import db
+from ..formats import show_date
+from ..formats import show_number as num
 from ..orgs.models import Organisation, Partnership
 from ..programmes.models import Goal, Indicator, IndicatorValue, PeriodReport, Programme, ReportingPeriod, Task
 from ..timeutil import school_year
-from ..ui import show_date
-from ..ui import show_number as num
 from ..visits.models import Recommendation, Visit
 from .models import MECHANISM_GROUPS, Mechanism, MechanismCriterion, MechanismScore
 

@@ -13,6 +13,7 @@ from ..activity.models import ActivityEvent
 from ..activity.services import record
 from ..editing import create, save_changes, save_or_create
 from ..extensions import db
+from ..formats import show_date
 from ..orgs import services as orgs_services
 from ..orgs.models import ContextFactor, ContextValue, Partnership
 from ..orgs.services import schools
@@ -20,7 +21,6 @@ from ..programmes import services as programmes
 from ..programmes.forms import PROGRAMME_STATUS_LABELS
 from ..programmes.models import Programme
 from ..timeutil import today
-from ..ui import show_date
 from .models import CardCriterion, CardScore, CardYear, RiskFactor, SchoolRisk, ShnorDecision
 
 # Labels in the reader's language (lazy: built when shown); the forms offer the same.

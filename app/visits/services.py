@@ -14,11 +14,11 @@ from ..activity.services import diff, record
 from ..collab import services as collab
 from ..editing import create, save_changes
 from ..extensions import db
+from ..formats import show_date
 from ..orgs.models import Municipality, Organisation, Partnership
 from ..programmes import services as programmes
 from ..programmes.models import Programme, Section
 from ..timeutil import today, utcnow
-from ..ui import show_date
 from ..versioning import check_version, stale_as_conflict
 from .forms import REASON_STATUSES
 from .models import Event, LessonObservation, ObservationCriterion, Recommendation, Visit
